@@ -1,0 +1,1 @@
+//! orgtrail-operator: declare how AWS CloudTrail is wired into AWS Organizations.

@@ -1,1 +1,5 @@
-//! orgtrail-operator: declare how AWS CloudTrail is wired into AWS Organizations.
+//! orgtrail-operator: declare how AWS CloudTrail is wired into AWS Organizations, and keep
+//! AWS that way.
+
+pub mod api;
+pub mod aws;

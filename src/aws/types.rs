@@ -1,0 +1,224 @@
+//! Domain types of the AWS port: what reconcilers read from and write to AWS.
+//! Names follow the AWS API; none of these are SDK types.
+
+use std::collections::BTreeMap;
+
+use crate::api::selectors::InsightType;
+
+/// The service principal whose trusted access we manage.
+pub const CLOUDTRAIL_SERVICE_PRINCIPAL: &str = "cloudtrail.amazonaws.com";
+
+/// `DescribeOrganization`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    /// `o-...`.
+    pub id: String,
+    /// `ALL` is required for trusted access.
+    pub all_features: bool,
+    /// The management account id (owner of every organization trail).
+    pub management_account_id: String,
+}
+
+/// `sts:GetCallerIdentity`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentity {
+    /// The account the operator's credentials belong to.
+    pub account_id: String,
+    /// The caller's ARN.
+    pub arn: String,
+}
+
+/// Desired trail configuration, as passed to `CreateTrail` / `UpdateTrail`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrailSettings {
+    /// Trail name (for create; updates address the trail by ARN).
+    pub name: String,
+    /// `S3BucketName`.
+    pub s3_bucket_name: String,
+    /// `S3KeyPrefix`.
+    pub s3_key_prefix: Option<String>,
+    /// `SnsTopicName` (name or ARN).
+    pub sns_topic_name: Option<String>,
+    /// `KmsKeyId` (ARN, alias or id).
+    pub kms_key_id: Option<String>,
+    /// `CloudWatchLogsLogGroupArn`.
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    /// `CloudWatchLogsRoleArn`.
+    pub cloud_watch_logs_role_arn: Option<String>,
+    /// `IsMultiRegionTrail`.
+    pub is_multi_region_trail: bool,
+    /// `IncludeGlobalServiceEvents`.
+    pub include_global_service_events: bool,
+    /// `EnableLogFileValidation`.
+    pub enable_log_file_validation: bool,
+    /// `IsOrganizationTrail`.
+    pub is_organization_trail: bool,
+    /// `TagsList` on create only; later changes go through AddTags/RemoveTags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A trail as `GetTrail` reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trail {
+    /// `Name`.
+    pub name: String,
+    /// `TrailARN` (carries the owner account and home region).
+    pub arn: String,
+    /// `HomeRegion`.
+    pub home_region: String,
+    /// `S3BucketName`.
+    pub s3_bucket_name: String,
+    /// `S3KeyPrefix`.
+    pub s3_key_prefix: Option<String>,
+    /// `SnsTopicARN`.
+    pub sns_topic_arn: Option<String>,
+    /// `KmsKeyId` (AWS returns the key ARN).
+    pub kms_key_id: Option<String>,
+    /// `CloudWatchLogsLogGroupArn`.
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    /// `CloudWatchLogsRoleArn`.
+    pub cloud_watch_logs_role_arn: Option<String>,
+    /// `IsMultiRegionTrail`.
+    pub is_multi_region_trail: bool,
+    /// `IncludeGlobalServiceEvents`.
+    pub include_global_service_events: bool,
+    /// `LogFileValidationEnabled`.
+    pub log_file_validation_enabled: bool,
+    /// `IsOrganizationTrail`.
+    pub is_organization_trail: bool,
+    /// `HasCustomEventSelectors`.
+    pub has_custom_event_selectors: bool,
+    /// `HasInsightSelectors`.
+    pub has_insight_selectors: bool,
+}
+
+/// An entry of `ListTrails`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrailSummary {
+    /// `TrailARN`.
+    pub arn: String,
+    /// `Name`.
+    pub name: String,
+    /// `HomeRegion`.
+    pub home_region: String,
+}
+
+/// `GetTrailStatus`, reduced to what we act on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrailStatus {
+    /// `IsLogging`.
+    pub is_logging: bool,
+}
+
+/// `BillingMode` of an event data store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BillingMode {
+    /// `EXTENDABLE_RETENTION_PRICING` (AWS default).
+    #[default]
+    ExtendableRetentionPricing,
+    /// `FIXED_RETENTION_PRICING`.
+    FixedRetentionPricing,
+}
+
+impl BillingMode {
+    /// The AWS wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingMode::ExtendableRetentionPricing => "EXTENDABLE_RETENTION_PRICING",
+            BillingMode::FixedRetentionPricing => "FIXED_RETENTION_PRICING",
+        }
+    }
+}
+
+/// `EventDataStoreStatus`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventDataStoreStatus {
+    /// `CREATED`.
+    Created,
+    /// `ENABLED`.
+    Enabled,
+    /// `PENDING_DELETION`.
+    PendingDeletion,
+    /// `STARTING_INGESTION`.
+    StartingIngestion,
+    /// `STOPPING_INGESTION`.
+    StoppingIngestion,
+    /// `STOPPED_INGESTION`.
+    StoppedIngestion,
+    /// Anything newer than this code knows.
+    Other(String),
+}
+
+impl EventDataStoreStatus {
+    /// Whether events are being ingested (or about to be).
+    pub fn ingesting(&self) -> bool {
+        matches!(
+            self,
+            EventDataStoreStatus::Created
+                | EventDataStoreStatus::Enabled
+                | EventDataStoreStatus::StartingIngestion
+        )
+    }
+}
+
+/// Desired event data store configuration (`CreateEventDataStore` / `UpdateEventDataStore`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventDataStoreSettings {
+    /// `Name`.
+    pub name: String,
+    /// `AdvancedEventSelectors`; empty means AWS's default (all management events).
+    pub advanced_event_selectors: Vec<crate::api::selectors::AdvancedEventSelector>,
+    /// `MultiRegionEnabled`.
+    pub multi_region_enabled: bool,
+    /// `OrganizationEnabled`.
+    pub organization_enabled: bool,
+    /// `RetentionPeriod` in days.
+    pub retention_period: i32,
+    /// `TerminationProtectionEnabled`.
+    pub termination_protection_enabled: bool,
+    /// `KmsKeyId`.
+    pub kms_key_id: Option<String>,
+    /// `BillingMode`.
+    pub billing_mode: BillingMode,
+    /// `StartIngestion` (create only).
+    pub start_ingestion: bool,
+    /// `TagsList` (create only).
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An event data store as `GetEventDataStore` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventDataStore {
+    /// `EventDataStoreArn`.
+    pub arn: String,
+    /// `Name`.
+    pub name: String,
+    /// `Status`.
+    pub status: EventDataStoreStatus,
+    /// `AdvancedEventSelectors`.
+    pub advanced_event_selectors: Vec<crate::api::selectors::AdvancedEventSelector>,
+    /// `MultiRegionEnabled`.
+    pub multi_region_enabled: bool,
+    /// `OrganizationEnabled`.
+    pub organization_enabled: bool,
+    /// `RetentionPeriod`.
+    pub retention_period: i32,
+    /// `TerminationProtectionEnabled`.
+    pub termination_protection_enabled: bool,
+    /// `KmsKeyId`.
+    pub kms_key_id: Option<String>,
+    /// `BillingMode`.
+    pub billing_mode: BillingMode,
+}
+
+/// An entry of `ListEventDataStores` (which returns only these two fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventDataStoreSummary {
+    /// `EventDataStoreArn`.
+    pub arn: String,
+    /// `Name`.
+    pub name: String,
+}
+
+/// Insight types in force on a trail.
+pub type InsightTypes = Vec<InsightType>;

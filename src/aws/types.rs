@@ -110,25 +110,8 @@ pub struct TrailStatus {
     pub is_logging: bool,
 }
 
-/// `BillingMode` of an event data store.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BillingMode {
-    /// `EXTENDABLE_RETENTION_PRICING` (AWS default).
-    #[default]
-    ExtendableRetentionPricing,
-    /// `FIXED_RETENTION_PRICING`.
-    FixedRetentionPricing,
-}
-
-impl BillingMode {
-    /// The AWS wire value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BillingMode::ExtendableRetentionPricing => "EXTENDABLE_RETENTION_PRICING",
-            BillingMode::FixedRetentionPricing => "FIXED_RETENTION_PRICING",
-        }
-    }
-}
+/// `BillingMode` of an event data store (the API type is already a plain AWS enum).
+pub use crate::api::org_event_data_store::BillingMode;
 
 /// `EventDataStoreStatus`.
 #[derive(Clone, Debug, PartialEq, Eq)]

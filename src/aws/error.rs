@@ -127,7 +127,11 @@ impl AwsError {
 
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {}: {}", self.operation, self.code, self.message)
+        write!(
+            f,
+            "{} failed: {}: {}",
+            self.operation, self.code, self.message
+        )
     }
 }
 

@@ -33,8 +33,10 @@ pub trait Organizations: Send + Sync {
     /// `DisableAWSServiceAccess` (management account only; destructive).
     async fn disable_aws_service_access(&self, service_principal: &str) -> AwsResult<()>;
     /// `ListDelegatedAdministrators(ServicePrincipal)`: registered account ids.
-    async fn list_delegated_administrators(&self, service_principal: &str)
-    -> AwsResult<Vec<String>>;
+    async fn list_delegated_administrators(
+        &self,
+        service_principal: &str,
+    ) -> AwsResult<Vec<String>>;
 }
 
 /// AWS CloudTrail. `region` is where the call goes (a trail's home region).
@@ -92,8 +94,11 @@ pub trait CloudTrail: Send + Sync {
         insights: &[InsightType],
     ) -> AwsResult<()>;
     /// `ListTags` for one trail or event data store ARN.
-    async fn list_tags(&self, region: &str, resource_arn: &str)
-    -> AwsResult<BTreeMap<String, String>>;
+    async fn list_tags(
+        &self,
+        region: &str,
+        resource_arn: &str,
+    ) -> AwsResult<BTreeMap<String, String>>;
     /// `AddTags` (adds or overwrites).
     async fn add_tags(
         &self,

@@ -1,0 +1,540 @@
+//! `CloudTrail` trail, selector, tag and delegated-admin calls on `aws-sdk-cloudtrail`.
+//! Event data stores are in `event_data_stores.rs`; this file forwards to it.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use aws_sdk_cloudtrail::config::http::HttpResponse;
+use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
+
+use super::SdkAws;
+use super::classify::{Service, from_sdk};
+use super::convert::{self, trail_from_write};
+use crate::api::selectors::{EventSelectors, InsightType};
+use crate::aws::{
+    AwsError, AwsResult, CloudTrail, ErrorKind, EventDataStore, EventDataStoreSettings,
+    EventDataStoreSummary, Trail, TrailSettings, TrailStatus, TrailSummary,
+};
+
+pub(super) const CT: Service = Service::CloudTrail;
+
+/// Map an SDK error of CloudTrail operation `op` (CloudTrail errors carry no `Reason`).
+pub(super) fn ct_err<E>(op: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    move |e| from_sdk(CT, op, e, |_| None)
+}
+
+/// Our own refusal of input the SDK cannot even serialize (e.g. a tag with no key).
+pub(super) fn bad_input(op: &'static str, message: String) -> AwsError {
+    AwsError::new(ErrorKind::InvalidInput, op, "InvalidInput", message)
+}
+
+/// Send `""` for an unset optional member on UpdateTrail: that is how CloudTrail clears
+/// `S3KeyPrefix`, `SnsTopicName`, `KmsKeyId` and the CloudWatch Logs settings.
+fn or_clear(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+impl SdkAws {
+    /// Region for the account-wide CloudTrail calls (delegated-admin registration):
+    /// the configured one, else us-east-1.
+    fn default_region(&self) -> String {
+        self.base
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .unwrap_or_else(|| super::ORGANIZATIONS_REGION.to_owned())
+    }
+}
+
+#[async_trait]
+impl CloudTrail for SdkAws {
+    async fn get_trail(&self, region: &str, trail_arn: &str) -> AwsResult<Option<Trail>> {
+        const OP: &str = "GetTrail";
+        let result = self
+            .observed(CT, OP, async {
+                let out = self
+                    .cloudtrail(region)
+                    .get_trail()
+                    .name(trail_arn)
+                    .send()
+                    .await
+                    .map_err(ct_err(OP))?;
+                Ok(out.trail().map(convert::trail))
+            })
+            .await;
+        match result {
+            Err(e) if e.code == "TrailNotFoundException" => Ok(None),
+            other => other,
+        }
+    }
+
+    async fn list_trails(&self, region: &str) -> AwsResult<Vec<TrailSummary>> {
+        const OP: &str = "ListTrails";
+        let client = self.cloudtrail(region);
+        self.observed(CT, OP, async {
+            super::paginate(OP, |token| {
+                let client = client.clone();
+                async move {
+                    let out = client
+                        .list_trails()
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(ct_err(OP))?;
+                    let page = out.trails().iter().map(convert::trail_summary).collect();
+                    Ok((page, out.next_token().map(str::to_owned)))
+                }
+            })
+            .await
+        })
+        .await
+    }
+
+    async fn create_trail(&self, region: &str, settings: &TrailSettings) -> AwsResult<Trail> {
+        const OP: &str = "CreateTrail";
+        self.observed(CT, OP, async {
+            let tags = if settings.tags.is_empty() {
+                None
+            } else {
+                Some(convert::tags_to_sdk(&settings.tags).map_err(|m| bad_input(OP, m))?)
+            };
+            let out = self
+                .cloudtrail(region)
+                .create_trail()
+                .name(&settings.name)
+                .s3_bucket_name(&settings.s3_bucket_name)
+                .set_s3_key_prefix(settings.s3_key_prefix.clone())
+                .set_sns_topic_name(settings.sns_topic_name.clone())
+                .set_kms_key_id(settings.kms_key_id.clone())
+                .set_cloud_watch_logs_log_group_arn(settings.cloud_watch_logs_log_group_arn.clone())
+                .set_cloud_watch_logs_role_arn(settings.cloud_watch_logs_role_arn.clone())
+                .is_multi_region_trail(settings.is_multi_region_trail)
+                .include_global_service_events(settings.include_global_service_events)
+                .enable_log_file_validation(settings.enable_log_file_validation)
+                .is_organization_trail(settings.is_organization_trail)
+                .set_tags_list(tags)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(trail_from_write!(&out, region))
+        })
+        .await
+    }
+
+    async fn update_trail(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        settings: &TrailSettings,
+    ) -> AwsResult<Trail> {
+        const OP: &str = "UpdateTrail";
+        self.observed(CT, OP, async {
+            let out = self
+                .cloudtrail(region)
+                .update_trail()
+                .name(trail_arn)
+                .s3_bucket_name(&settings.s3_bucket_name)
+                .s3_key_prefix(or_clear(&settings.s3_key_prefix))
+                .sns_topic_name(or_clear(&settings.sns_topic_name))
+                .kms_key_id(or_clear(&settings.kms_key_id))
+                .cloud_watch_logs_log_group_arn(or_clear(&settings.cloud_watch_logs_log_group_arn))
+                .cloud_watch_logs_role_arn(or_clear(&settings.cloud_watch_logs_role_arn))
+                .is_multi_region_trail(settings.is_multi_region_trail)
+                .include_global_service_events(settings.include_global_service_events)
+                .enable_log_file_validation(settings.enable_log_file_validation)
+                .is_organization_trail(settings.is_organization_trail)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(trail_from_write!(&out, region))
+        })
+        .await
+    }
+
+    async fn set_organization_trail(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        is_organization_trail: bool,
+    ) -> AwsResult<Trail> {
+        const OP: &str = "UpdateTrail";
+        self.observed(CT, OP, async {
+            let out = self
+                .cloudtrail(region)
+                .update_trail()
+                .name(trail_arn)
+                .is_organization_trail(is_organization_trail)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(trail_from_write!(&out, region))
+        })
+        .await
+    }
+
+    async fn delete_trail(&self, region: &str, trail_arn: &str) -> AwsResult<()> {
+        const OP: &str = "DeleteTrail";
+        self.observed(CT, OP, async {
+            self.cloudtrail(region)
+                .delete_trail()
+                .name(trail_arn)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_trail_status(&self, region: &str, trail_arn: &str) -> AwsResult<TrailStatus> {
+        const OP: &str = "GetTrailStatus";
+        self.observed(CT, OP, async {
+            let out = self
+                .cloudtrail(region)
+                .get_trail_status()
+                .name(trail_arn)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(TrailStatus {
+                is_logging: out.is_logging().unwrap_or(false),
+            })
+        })
+        .await
+    }
+
+    async fn start_logging(&self, region: &str, trail_arn: &str) -> AwsResult<()> {
+        const OP: &str = "StartLogging";
+        self.observed(CT, OP, async {
+            self.cloudtrail(region)
+                .start_logging()
+                .name(trail_arn)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stop_logging(&self, region: &str, trail_arn: &str) -> AwsResult<()> {
+        const OP: &str = "StopLogging";
+        self.observed(CT, OP, async {
+            self.cloudtrail(region)
+                .stop_logging()
+                .name(trail_arn)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_event_selectors(
+        &self,
+        region: &str,
+        trail_arn: &str,
+    ) -> AwsResult<EventSelectors> {
+        const OP: &str = "GetEventSelectors";
+        self.observed(CT, OP, async {
+            let out = self
+                .cloudtrail(region)
+                .get_event_selectors()
+                .trail_name(trail_arn)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            // AWS answers with one kind or the other, never both.
+            if !out.advanced_event_selectors().is_empty() {
+                Ok(EventSelectors::Advanced(
+                    out.advanced_event_selectors()
+                        .iter()
+                        .map(convert::advanced_selector_from_sdk)
+                        .collect(),
+                ))
+            } else {
+                Ok(EventSelectors::Basic(
+                    out.event_selectors()
+                        .iter()
+                        .map(convert::event_selector_from_sdk)
+                        .collect(),
+                ))
+            }
+        })
+        .await
+    }
+
+    async fn put_event_selectors(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        selectors: &EventSelectors,
+    ) -> AwsResult<()> {
+        const OP: &str = "PutEventSelectors";
+        self.observed(CT, OP, async {
+            let call = self
+                .cloudtrail(region)
+                .put_event_selectors()
+                .trail_name(trail_arn);
+            let call = match selectors {
+                EventSelectors::Basic(s) => call.set_event_selectors(Some(
+                    s.iter().map(convert::event_selector_to_sdk).collect(),
+                )),
+                EventSelectors::Advanced(s) => call.set_advanced_event_selectors(Some(
+                    convert::advanced_selectors_to_sdk(s).map_err(|m| bad_input(OP, m))?,
+                )),
+            };
+            call.send().await.map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_insight_selectors(
+        &self,
+        region: &str,
+        trail_arn: &str,
+    ) -> AwsResult<Vec<InsightType>> {
+        const OP: &str = "GetInsightSelectors";
+        let result = self
+            .observed(CT, OP, async {
+                let out = self
+                    .cloudtrail(region)
+                    .get_insight_selectors()
+                    .trail_name(trail_arn)
+                    .send()
+                    .await
+                    .map_err(ct_err(OP))?;
+                Ok(out
+                    .insight_selectors()
+                    .iter()
+                    .filter_map(convert::insight_from_sdk)
+                    .collect())
+            })
+            .await;
+        match result {
+            // AWS's way of saying "Insights is off on this trail".
+            Err(e) if e.code == "InsightNotEnabledException" => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    async fn put_insight_selectors(
+        &self,
+        region: &str,
+        trail_arn: &str,
+        insights: &[InsightType],
+    ) -> AwsResult<()> {
+        const OP: &str = "PutInsightSelectors";
+        self.observed(CT, OP, async {
+            self.cloudtrail(region)
+                .put_insight_selectors()
+                .trail_name(trail_arn)
+                // An empty list is sent as `[]`: that turns Insights off.
+                .set_insight_selectors(Some(
+                    insights
+                        .iter()
+                        .copied()
+                        .map(convert::insight_to_sdk)
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_tags(
+        &self,
+        region: &str,
+        resource_arn: &str,
+    ) -> AwsResult<BTreeMap<String, String>> {
+        const OP: &str = "ListTags";
+        let client = self.cloudtrail(region);
+        self.observed(CT, OP, async {
+            let pages = super::paginate(OP, |token| {
+                let client = client.clone();
+                async move {
+                    let out = client
+                        .list_tags()
+                        .resource_id_list(resource_arn)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(ct_err(OP))?;
+                    let page: Vec<_> = out
+                        .resource_tag_list()
+                        .iter()
+                        .filter(|r| r.resource_id().is_none_or(|id| id == resource_arn))
+                        .flat_map(|r| r.tags_list().to_vec())
+                        .collect();
+                    Ok((page, out.next_token().map(str::to_owned)))
+                }
+            })
+            .await?;
+            Ok(convert::tags_from_sdk(&pages))
+        })
+        .await
+    }
+
+    async fn add_tags(
+        &self,
+        region: &str,
+        resource_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> AwsResult<()> {
+        const OP: &str = "AddTags";
+        if tags.is_empty() {
+            return Ok(());
+        }
+        self.observed(CT, OP, async {
+            self.cloudtrail(region)
+                .add_tags()
+                .resource_id(resource_arn)
+                .set_tags_list(Some(
+                    convert::tags_to_sdk(tags).map_err(|m| bad_input(OP, m))?,
+                ))
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_tags(
+        &self,
+        region: &str,
+        resource_arn: &str,
+        keys: &[String],
+    ) -> AwsResult<()> {
+        const OP: &str = "RemoveTags";
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.observed(CT, OP, async {
+            let tags = keys
+                .iter()
+                .map(|k| {
+                    aws_sdk_cloudtrail::types::Tag::builder()
+                        .key(k)
+                        .build()
+                        .map_err(|e| bad_input(OP, e.to_string()))
+                })
+                .collect::<AwsResult<Vec<_>>>()?;
+            self.cloudtrail(region)
+                .remove_tags()
+                .resource_id(resource_arn)
+                .set_tags_list(Some(tags))
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_event_data_stores(&self, region: &str) -> AwsResult<Vec<EventDataStoreSummary>> {
+        self.eds_list(region).await
+    }
+
+    async fn get_event_data_store(
+        &self,
+        region: &str,
+        arn: &str,
+    ) -> AwsResult<Option<EventDataStore>> {
+        self.eds_get(region, arn).await
+    }
+
+    async fn create_event_data_store(
+        &self,
+        region: &str,
+        settings: &EventDataStoreSettings,
+    ) -> AwsResult<EventDataStore> {
+        self.eds_create(region, settings).await
+    }
+
+    async fn update_event_data_store(
+        &self,
+        region: &str,
+        arn: &str,
+        settings: &EventDataStoreSettings,
+    ) -> AwsResult<EventDataStore> {
+        self.eds_update(region, arn, settings).await
+    }
+
+    async fn set_event_data_store_organization_enabled(
+        &self,
+        region: &str,
+        arn: &str,
+        organization_enabled: bool,
+    ) -> AwsResult<EventDataStore> {
+        self.eds_set_organization_enabled(region, arn, organization_enabled)
+            .await
+    }
+
+    async fn set_termination_protection(
+        &self,
+        region: &str,
+        arn: &str,
+        enabled: bool,
+    ) -> AwsResult<EventDataStore> {
+        self.eds_set_termination_protection(region, arn, enabled)
+            .await
+    }
+
+    async fn delete_event_data_store(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.eds_delete(region, arn).await
+    }
+
+    async fn restore_event_data_store(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.eds_restore(region, arn).await
+    }
+
+    async fn start_event_data_store_ingestion(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.eds_start_ingestion(region, arn).await
+    }
+
+    async fn stop_event_data_store_ingestion(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.eds_stop_ingestion(region, arn).await
+    }
+
+    async fn register_organization_delegated_admin(
+        &self,
+        member_account_id: &str,
+    ) -> AwsResult<()> {
+        const OP: &str = "RegisterOrganizationDelegatedAdmin";
+        self.observed(CT, OP, async {
+            self.cloudtrail(&self.default_region())
+                .register_organization_delegated_admin()
+                .member_account_id(member_account_id)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn deregister_organization_delegated_admin(
+        &self,
+        delegated_admin_account_id: &str,
+    ) -> AwsResult<()> {
+        const OP: &str = "DeregisterOrganizationDelegatedAdmin";
+        self.observed(CT, OP, async {
+            self.cloudtrail(&self.default_region())
+                .deregister_organization_delegated_admin()
+                .delegated_admin_account_id(delegated_admin_account_id)
+                .send()
+                .await
+                .map_err(ct_err(OP))?;
+            Ok(())
+        })
+        .await
+    }
+}

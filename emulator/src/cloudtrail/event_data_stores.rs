@@ -216,6 +216,9 @@ pub fn create(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     };
     let mut out = base_json(&store, assumptions::EDS_CREATE_RESPONSE_STATUS);
     out["TagsList"] = tags_json(&store.tags);
+    if org {
+        super::org_scope_commit(st, c);
+    }
     st.lake_users.insert(owner);
     st.lake_users.insert(c.account.clone());
     st.event_data_stores.push(store);
@@ -312,7 +315,11 @@ pub fn update(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     s.multi_region_enabled = multi;
     s.termination_protection_enabled = protection;
     s.updated_timestamp = now();
-    Ok(full_json(s))
+    let out = full_json(s);
+    if org && !cur.organization_enabled {
+        super::org_scope_commit(st, c);
+    }
+    Ok(out)
 }
 
 pub fn get(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {

@@ -99,9 +99,8 @@ pub fn on_trusted_access_disabled(st: &mut State) {
 }
 
 /// May `c` create (or restore) an organization-scope resource? Order documented in
-/// assumptions.rs ("org-scope-check-order"). Creates the management account's
-/// service-linked role when the management account itself acts, as AWS does.
-pub fn org_scope_check(st: &mut State, c: &Caller) -> ApiResult<()> {
+/// assumptions.rs ("org-scope-check-order"). No side effects: see [`org_scope_commit`].
+pub fn org_scope_check(st: &State, c: &Caller) -> ApiResult<()> {
     if !st.config.organization.in_use {
         return Err(ApiError::new(
             "OrganizationsNotInUseException",
@@ -133,11 +132,8 @@ pub fn org_scope_check(st: &mut State, c: &Caller) -> ApiResult<()> {
     }
     let mgmt = st.management().to_string();
     if management {
-        if !st.has_ct_slr(&mgmt) {
-            if c.denied("iam:CreateServiceLinkedRole") {
-                return Err(dependency_permission());
-            }
-            st.ensure_ct_slr(&mgmt);
+        if !st.has_ct_slr(&mgmt) && c.denied("iam:CreateServiceLinkedRole") {
+            return Err(dependency_permission());
         }
     } else if !st.has_ct_slr(&mgmt) {
         return Err(ApiError::new(
@@ -148,8 +144,17 @@ pub fn org_scope_check(st: &mut State, c: &Caller) -> ApiResult<()> {
     Ok(())
 }
 
+/// After an organization-scope change succeeded: the management account acting itself
+/// gets AWSServiceRoleForCloudTrail, as AWS creates it then (never on a failed call).
+pub fn org_scope_commit(st: &mut State, c: &Caller) {
+    if st.is_management(&c.account) {
+        let mgmt = st.management().to_string();
+        st.ensure_ct_slr(&mgmt);
+    }
+}
+
 /// Turning an existing resource into an organization resource (or back) is management only.
-pub fn conversion_check(st: &mut State, c: &Caller, to_org: bool) -> ApiResult<()> {
+pub fn conversion_check(st: &State, c: &Caller, to_org: bool) -> ApiResult<()> {
     if !st.is_management(&c.account) {
         return Err(ApiError::new(
             crate::assumptions::DELEGATED_ADMIN_CONVERT_ERROR,

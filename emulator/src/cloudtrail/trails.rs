@@ -273,6 +273,9 @@ pub fn create(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
         stop_logging_time: None,
     };
     let out = create_update_json(&trail);
+    if is_org {
+        super::org_scope_commit(st, c);
+    }
     st.trails.push(trail);
     Ok(out)
 }
@@ -351,7 +354,11 @@ pub fn update(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     t.sns_topic_name = sns;
     t.log_file_validation_enabled = validation;
     t.is_organization_trail = is_org;
-    Ok(create_update_json(t))
+    let out = create_update_json(t);
+    if is_org && !cur.is_organization_trail {
+        super::org_scope_commit(st, c);
+    }
+    Ok(out)
 }
 
 pub fn delete(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {

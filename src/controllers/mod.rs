@@ -1,0 +1,263 @@
+//! One controller per kind, sharing the plumbing in this module: the guarded watch, the
+//! finalizer, status by server-side apply, events, backoff, and the mapping from AWS
+//! failures to what users see.
+
+pub mod conditions;
+pub mod delegated_admin;
+pub mod org_event_data_store;
+pub mod org_trail;
+pub mod tags;
+pub mod trusted_access;
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Api, Patch, PatchParams};
+use kube::core::{ClusterResourceScope, DeserializeGuard};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType};
+use kube::runtime::finalizer::{Event as Finalized, finalizer};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::{Predicate, WatchStreamExt, predicates, reflector, watcher};
+use kube::{Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::TrustedAccess;
+use crate::aws::{AwsError, ErrorKind, Prerequisite};
+use crate::runtime::context::Context;
+use crate::runtime::error::{Error, Result};
+use conditions::Health;
+
+/// Field manager of every status write.
+pub const MANAGER: &str = "orgtrail-operator";
+/// Finalizer guarding AWS cleanup.
+pub const FINALIZER: &str = "orgtrail.dev/cleanup";
+
+/// A kind the operator reconciles.
+pub trait Reconciled:
+    Resource<DynamicType = (), Scope = ClusterResourceScope>
+    + Clone
+    + Debug
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+    /// Metric label.
+    const KIND: &'static str;
+    /// Whether deleting the object may need AWS work (then a finalizer guards it).
+    const CLEANUP: bool;
+    /// Whether a change of any `TrustedAccess` must re-reconcile every object of this kind.
+    const FOLLOWS_TRUSTED_ACCESS: bool;
+    /// Make AWS match the object.
+    fn apply(obj: Arc<Self>, ctx: Arc<Context>) -> impl Future<Output = Result<Action>> + Send;
+    /// The object is being deleted: apply its deletion policy.
+    fn cleanup(obj: Arc<Self>, ctx: Arc<Context>) -> impl Future<Output = Result<Action>> + Send;
+}
+
+/// Run the controller of `K` until `shutdown` resolves.
+pub async fn run<K: Reconciled>(
+    ctx: Arc<Context>,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let client = ctx.client.clone();
+    // DeserializeGuard: one malformed object is reported, never stops the watch.
+    let api = Api::<DeserializeGuard<K>>::all(client.clone());
+    let (reader, writer) = reflector::store();
+    // Reconcile on spec changes (generation), deletion and finalizer changes — not on our
+    // own status writes, so a status update never triggers another reconcile.
+    let stream = watcher(api, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(
+            predicates::generation.combine(predicates::finalizers),
+            Default::default(),
+        );
+    let mut controller = Controller::for_stream(stream, reader);
+    if K::FOLLOWS_TRUSTED_ACCESS {
+        let store = controller.store();
+        controller = controller.watches(
+            Api::<TrustedAccess>::all(client),
+            watcher::Config::default(),
+            move |_| {
+                store
+                    .state()
+                    .into_iter()
+                    .map(|o| ObjectRef::from_obj(&*o))
+                    .collect::<Vec<_>>()
+            },
+        );
+    }
+    controller
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile::<K>, error_policy::<K>, ctx)
+        .for_each(|_| futures::future::ready(()))
+        .await;
+}
+
+async fn reconcile<K: Reconciled>(
+    guard: Arc<DeserializeGuard<K>>,
+    ctx: Arc<Context>,
+) -> Result<Action> {
+    let _timer = ctx.metrics.reconcile_started(K::KIND);
+    let obj = match &guard.0 {
+        Ok(obj) => Arc::new(obj.clone()),
+        Err(invalid) => {
+            // The schema normally prevents this; an object written before a CRD change can
+            // still be unreadable. Say so once and wait for a fix.
+            tracing::warn!(name = ?invalid.metadata.name, error = %invalid.error, "invalid object");
+            publish(
+                &ctx,
+                &guard.object_ref(&()),
+                EventType::Warning,
+                "InvalidObject",
+                &invalid.error,
+            )
+            .await;
+            return Ok(Action::await_change());
+        }
+    };
+    let result = if K::CLEANUP {
+        let api = Api::<K>::all(ctx.client.clone());
+        finalizer(&api, FINALIZER, obj, |event| async {
+            match event {
+                Finalized::Apply(o) => K::apply(o, ctx.clone()).await,
+                Finalized::Cleanup(o) => K::cleanup(o, ctx.clone()).await,
+            }
+        })
+        .await
+        .map_err(|e| Error::Finalizer(Box::new(e)))
+    } else if obj.meta().deletion_timestamp.is_some() {
+        Ok(Action::await_change())
+    } else {
+        K::apply(obj, ctx.clone()).await
+    };
+    if result.is_ok() {
+        ctx.succeeded(&ObjectRef::from_obj(&*guard));
+    }
+    result
+}
+
+fn error_policy<K: Reconciled>(
+    guard: Arc<DeserializeGuard<K>>,
+    error: &Error,
+    ctx: Arc<Context>,
+) -> Action {
+    ctx.metrics.reconcile_failed(K::KIND, error.category());
+    let attempt = ctx.failed(&ObjectRef::from_obj(&*guard));
+    tracing::warn!(kind = K::KIND, name = %guard.name_any(), attempt, %error, "reconcile failed");
+    Action::requeue(backoff(attempt))
+}
+
+/// Exponential backoff with ±20% jitter: 1s, 2s, 4s, ... capped at 5 minutes.
+pub fn backoff(attempt: u32) -> Duration {
+    let base =
+        Duration::from_secs(1u64 << attempt.saturating_sub(1).min(9)).min(Duration::from_secs(300));
+    base.mul_f64(rand::random_range(0.8..1.2))
+}
+
+/// What a failed AWS call means for the user, or `Err` for failures we retry with backoff.
+pub fn health_of(err: AwsError) -> Result<Health> {
+    let message = format!("{}: {}", err.code, err.message);
+    match err.kind {
+        ErrorKind::PrerequisiteMissing(Prerequisite::TrustedAccessDisabled) => {
+            Ok(Health::Waiting {
+                reason: Prerequisite::TrustedAccessDisabled.reason(),
+                message: format!(
+                    "waiting for trusted access for cloudtrail.amazonaws.com ({message})"
+                ),
+            })
+        }
+        ErrorKind::PrerequisiteMissing(p) => Ok(Health::Stalled {
+            reason: p.reason(),
+            message,
+            spec_change_needed: false,
+        }),
+        ErrorKind::AccessDenied { ref action } => Ok(Health::Stalled {
+            reason: "AccessDenied",
+            message: format!("missing permission {action}: {message}"),
+            spec_change_needed: false,
+        }),
+        ErrorKind::InvalidInput => Ok(Health::Stalled {
+            reason: "InvalidInput",
+            message,
+            spec_change_needed: true,
+        }),
+        _ => Err(Error::Aws(err)),
+    }
+}
+
+/// When to look again after a reconcile that ended in `health`.
+pub fn next_action(health: &Health, ctx: &Context) -> Action {
+    match health {
+        Health::Stalled {
+            spec_change_needed: true,
+            ..
+        } => Action::await_change(),
+        _ => Action::requeue(ctx.settings.resync),
+    }
+}
+
+/// Write `status` with server-side apply: deterministic, owned by the operator.
+pub async fn patch_status<K: Reconciled>(
+    ctx: &Context,
+    obj: &K,
+    status: impl Serialize,
+) -> Result<()> {
+    let api = Api::<K>::all(ctx.client.clone());
+    let patch = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "status": status,
+    });
+    api.patch_status(
+        &obj.name_any(),
+        &PatchParams::apply(MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Publish an event; a failure to publish is logged, never fails the reconcile.
+pub async fn publish(
+    ctx: &Context,
+    reference: &k8s_openapi::api::core::v1::ObjectReference,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
+    let event = Event {
+        type_,
+        reason: reason.to_string(),
+        note: Some(note.chars().take(1000).collect()),
+        action: reason.to_string(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, reference).await {
+        tracing::warn!(%e, reason, "publishing event failed");
+    }
+}
+
+/// Publish an event about `obj`.
+pub async fn event<K: Reconciled>(
+    ctx: &Context,
+    obj: &K,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
+    publish(ctx, &obj.object_ref(&()), type_, reason, note).await;
+}
+
+/// Now, for condition transitions.
+pub fn now() -> Time {
+    Time(k8s_openapi::jiff::Timestamp::now())
+}

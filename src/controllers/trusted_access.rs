@@ -1,0 +1,200 @@
+//! TrustedAccess: keep Organizations' trust in CloudTrail as declared.
+
+use std::sync::Arc;
+
+use kube::ResourceExt;
+use kube::api::{Api, ListParams};
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+
+use super::conditions::{Extra, Health, conditions};
+use super::{Reconciled, event, health_of, next_action, now, patch_status};
+use crate::api::trusted_access::DisableImpact;
+use crate::api::{
+    OrgEventDataStore, OrgTrail, TrustedAccess, TrustedAccessState, TrustedAccessStatus,
+};
+use crate::aws::AwsResult;
+use crate::runtime::context::Context;
+use crate::runtime::error::Result;
+
+/// Kind-specific condition: whether AWS reports trusted access enabled.
+pub const SERVICE_ACCESS_ENABLED: &str = "ServiceAccessEnabled";
+
+impl Reconciled for TrustedAccess {
+    const KIND: &'static str = "TrustedAccess";
+    // Deleting the object never disables trusted access: that takes `state: Disabled`.
+    const CLEANUP: bool = false;
+    const FOLLOWS_TRUSTED_ACCESS: bool = false;
+
+    async fn apply(ta: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
+        let mut status = ta.status.clone().unwrap_or_default();
+        let health = match converge(&ta, &ctx, &mut status).await {
+            Ok(health) => health,
+            Err(e) => health_of(e)?,
+        };
+        write(&ctx, &ta, status, &health).await?;
+        Ok(next_action(&health, &ctx))
+    }
+
+    async fn cleanup(_: Arc<Self>, _: Arc<Context>) -> Result<Action> {
+        Ok(Action::await_change())
+    }
+}
+
+async fn converge(
+    ta: &TrustedAccess,
+    ctx: &Context,
+    status: &mut TrustedAccessStatus,
+) -> AwsResult<Health> {
+    let principal = ta.spec.service_principal.as_str();
+    let org = ctx.organization().await?;
+    status.organization_id = Some(org.id.clone());
+    status.management_account_id = Some(org.management_account_id.clone());
+    let orgs = &ctx.aws.management().organizations;
+    let enabled = orgs
+        .list_aws_service_access()
+        .await?
+        .iter()
+        .any(|p| p == principal);
+    match ta.spec.state {
+        TrustedAccessState::Enabled => {
+            if !enabled {
+                if status.enabled == Some(true) {
+                    // Somebody disabled it behind our back. Say so in status first: the
+                    // status change wakes the trail and store controllers too.
+                    event(ctx, ta, EventType::Warning, "DisabledOutOfBand",
+                        "trusted access for CloudTrail was disabled outside the operator; re-enabling").await;
+                    status.enabled = Some(false);
+                    let waiting = Health::Waiting {
+                        reason: "DisabledOutOfBand",
+                        message: "re-enabling trusted access".into(),
+                    };
+                    if let Err(e) = write(ctx, ta, status.clone(), &waiting).await {
+                        tracing::warn!(%e, "status write before re-enable failed");
+                    }
+                }
+                orgs.enable_aws_service_access(principal).await?;
+                event(
+                    ctx,
+                    ta,
+                    EventType::Normal,
+                    "Enabled",
+                    &format!("trusted access enabled for {principal}"),
+                )
+                .await;
+            }
+            status.enabled = Some(true);
+            status.disable_impact = None;
+            ctx.metrics.set_trusted_access_enabled(true);
+            Ok(Health::Ready {
+                reason: "Enabled",
+                message: format!("Organizations trusts {principal}"),
+            })
+        }
+        TrustedAccessState::Disabled => {
+            if enabled {
+                // Announce the damage before doing it.
+                let impact = disable_impact(ctx).await?;
+                status.disable_impact = Some(impact.clone());
+                status.enabled = Some(true);
+                let disabling = Health::Waiting {
+                    reason: "Disabling",
+                    message: describe(&impact),
+                };
+                if let Err(e) = write(ctx, ta, status.clone(), &disabling).await {
+                    tracing::warn!(%e, "status write before disable failed");
+                }
+                orgs.disable_aws_service_access(principal).await?;
+                event(ctx, ta, EventType::Normal, "Disabled", &describe(&impact)).await;
+            }
+            status.enabled = Some(false);
+            ctx.metrics.set_trusted_access_enabled(false);
+            Ok(Health::Ready {
+                reason: "Disabled",
+                message: format!("Organizations does not trust {principal}"),
+            })
+        }
+    }
+}
+
+fn describe(impact: &DisableImpact) -> String {
+    format!(
+        "disabling trusted access converts {} organization trail(s) {:?} and {} organization event data store(s) {:?} to account level and deletes member accounts' copies of the trails",
+        impact.trails_converted.len(),
+        impact.trails_converted,
+        impact.event_data_stores_converted.len(),
+        impact.event_data_stores_converted
+    )
+}
+
+/// Which organization trails and stores disabling converts: those AWS reports in the
+/// operator's region and in the home regions of the declared trails and stores.
+async fn disable_impact(ctx: &Context) -> AwsResult<DisableImpact> {
+    let mut regions = vec![ctx.settings.region.clone()];
+    let lp = ListParams::default();
+    if let Ok(list) = Api::<OrgTrail>::all(ctx.client.clone()).list(&lp).await {
+        regions.extend(list.items.iter().map(|t| t.spec.home_region.clone()));
+    }
+    if let Ok(list) = Api::<OrgEventDataStore>::all(ctx.client.clone())
+        .list(&lp)
+        .await
+    {
+        regions.extend(list.items.iter().map(|s| s.spec.home_region.clone()));
+    }
+    regions.sort();
+    regions.dedup();
+    let ct = &ctx.aws.management().cloudtrail;
+    let mut impact = DisableImpact::default();
+    for region in &regions {
+        for summary in ct.list_trails(region).await? {
+            // ListTrails answers for every region; look each trail up once, in its home.
+            if summary.home_region != *region || impact.trails_converted.contains(&summary.arn) {
+                continue;
+            }
+            if let Some(trail) = ct.get_trail(region, &summary.arn).await?
+                && trail.is_organization_trail
+            {
+                impact.trails_converted.push(trail.arn);
+            }
+        }
+        for summary in ct.list_event_data_stores(region).await? {
+            if let Some(store) = ct.get_event_data_store(region, &summary.arn).await?
+                && store.organization_enabled
+            {
+                impact.event_data_stores_converted.push(store.arn);
+            }
+        }
+    }
+    Ok(impact)
+}
+
+async fn write(
+    ctx: &Context,
+    ta: &TrustedAccess,
+    mut status: TrustedAccessStatus,
+    health: &Health,
+) -> Result<()> {
+    let extra = status.enabled.map(|enabled| Extra {
+        type_: SERVICE_ACCESS_ENABLED,
+        status: enabled,
+        reason: if enabled { "Enabled" } else { "Disabled" },
+        message: format!(
+            "AWS reports trusted access for {} {}",
+            ta.spec.service_principal,
+            if enabled { "enabled" } else { "disabled" }
+        ),
+    });
+    status.observed_generation = ta.metadata.generation;
+    status.conditions = conditions(
+        health,
+        extra.as_slice(),
+        ta.metadata.generation,
+        &status.conditions,
+        &now(),
+    );
+    if ta.status.as_ref() == Some(&status) {
+        return Ok(());
+    }
+    tracing::info!(name = %ta.name_any(), ?health, "trusted access status");
+    patch_status(ctx, ta, status).await
+}

@@ -1,0 +1,123 @@
+//! What every reconcile needs: the Kubernetes client, the AWS port, events, metrics and
+//! configuration. Built once in `run`, shared by all controllers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kube::runtime::events::Recorder;
+use kube::runtime::reflector::ObjectRef;
+use tokio::sync::OnceCell;
+
+use crate::aws::{AwsResult, CallerIdentity, CloudTrail, Organization, Organizations};
+use crate::runtime::metrics::Metrics;
+
+/// One set of AWS credentials: its Organizations and CloudTrail ports.
+#[derive(Clone)]
+pub struct AwsClients {
+    /// Organizations + STS.
+    pub organizations: Arc<dyn Organizations>,
+    /// CloudTrail.
+    pub cloudtrail: Arc<dyn CloudTrail>,
+}
+
+/// The operator's AWS access: its own credentials (management account or delegated
+/// administrator), and optionally a management-account role for management-only steps.
+#[derive(Clone)]
+pub struct Aws {
+    /// The operator's own credentials.
+    pub primary: AwsClients,
+    /// The management account's, when the operator runs as delegated administrator and
+    /// was given a role to assume. `None`: the primary credentials are used, and AWS says
+    /// (NotManagementAccount) if they can't do a management-only step.
+    pub management: Option<AwsClients>,
+}
+
+impl Aws {
+    /// Credentials for management-account-only steps: trusted access, delegated-admin
+    /// registration, organization scope conversion.
+    pub fn management(&self) -> &AwsClients {
+        self.management.as_ref().unwrap_or(&self.primary)
+    }
+}
+
+/// Operator settings that reconcilers read.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How often converged objects are re-read from AWS to catch drift nobody announced.
+    pub resync: Duration,
+    /// The region of the operator's AWS configuration (where Organizations listings go).
+    pub region: String,
+}
+
+/// Shared state of all controllers.
+pub struct Context {
+    /// Kubernetes client.
+    pub client: kube::Client,
+    /// AWS access.
+    pub aws: Aws,
+    /// The one event recorder.
+    pub recorder: Recorder,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Settings.
+    pub settings: Settings,
+    /// The organization (its id and management account never change under us; cached).
+    organization: OnceCell<Organization>,
+    /// Whose credentials we run with (cached).
+    caller: OnceCell<CallerIdentity>,
+    /// Consecutive failures per object, for exponential backoff.
+    failures: Mutex<HashMap<String, u32>>,
+}
+
+impl Context {
+    /// Assemble the context.
+    pub fn new(
+        client: kube::Client,
+        aws: Aws,
+        recorder: Recorder,
+        metrics: Arc<Metrics>,
+        settings: Settings,
+    ) -> Arc<Self> {
+        Arc::new(Context {
+            client,
+            aws,
+            recorder,
+            metrics,
+            settings,
+            organization: OnceCell::new(),
+            caller: OnceCell::new(),
+            failures: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// `DescribeOrganization`, once.
+    pub async fn organization(&self) -> AwsResult<&Organization> {
+        self.organization
+            .get_or_try_init(|| self.aws.primary.organizations.describe_organization())
+            .await
+    }
+
+    /// `GetCallerIdentity` of the primary credentials, once.
+    pub async fn caller(&self) -> AwsResult<&CallerIdentity> {
+        self.caller
+            .get_or_try_init(|| self.aws.primary.organizations.caller_identity())
+            .await
+    }
+
+    /// Count a failure of `key`; returns how many in a row.
+    pub fn failed<K: kube::Resource<DynamicType = ()>>(&self, obj: &ObjectRef<K>) -> u32 {
+        let mut map = self.failures.lock().expect("failure map poisoned");
+        let n = map.entry(obj.to_string()).or_insert(0);
+        *n = n.saturating_add(1);
+        *n
+    }
+
+    /// Forget the failures of `key` after a success.
+    pub fn succeeded<K: kube::Resource<DynamicType = ()>>(&self, obj: &ObjectRef<K>) {
+        self.failures
+            .lock()
+            .expect("failure map poisoned")
+            .remove(&obj.to_string());
+    }
+}

@@ -1,0 +1,8 @@
+//! Process runtime: context, errors, metrics, health endpoints, leader election, logging.
+
+pub mod context;
+pub mod error;
+pub mod health;
+pub mod leader;
+pub mod metrics;
+pub mod telemetry;

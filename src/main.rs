@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use orgtrail_operator::api::crds;
+use orgtrail_operator::runtime::leader::{self, LeaderConfig};
+use orgtrail_operator::runtime::run::RunOptions;
+use orgtrail_operator::runtime::telemetry;
 
 #[derive(Parser)]
 #[command(
@@ -18,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the operator.
+    Run(RunArgs),
     /// Write the CustomResourceDefinitions to `<out-dir>/<kind>.yaml`.
     Crdgen {
         /// Directory to write to.
@@ -26,10 +31,62 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct RunArgs {
+    /// AWS region for Organizations and default listings (trails use their home region).
+    #[arg(long, env = "AWS_REGION")]
+    region: Option<String>,
+    /// Endpoint for every AWS service (for the emulator); normally unset.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    aws_endpoint_url: Option<String>,
+    /// Management-account role to assume for management-only steps (trusted access,
+    /// delegated-admin registration, organization scope conversion) when the operator's
+    /// own credentials are a delegated administrator's.
+    #[arg(long, env = "ORGTRAIL_MANAGEMENT_ROLE_ARN")]
+    management_role_arn: Option<String>,
+    /// Seconds between re-reads of converged objects, to catch drift in AWS.
+    #[arg(long, env = "ORGTRAIL_RESYNC_SECONDS", default_value_t = 300)]
+    resync_seconds: u64,
+    /// Address of /metrics, /healthz and /readyz.
+    #[arg(long, env = "ORGTRAIL_METRICS_ADDR", default_value = "0.0.0.0:8080")]
+    metrics_addr: std::net::SocketAddr,
+    /// Log as JSON lines.
+    #[arg(long, env = "ORGTRAIL_LOG_JSON")]
+    log_json: bool,
+    /// Lease-based leader election (for several replicas).
+    #[arg(long, env = "ORGTRAIL_LEADER_ELECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    leader_election: bool,
+    /// Namespace of the leader-election Lease.
+    #[arg(long, env = "POD_NAMESPACE", default_value = "orgtrail-system")]
+    lease_namespace: String,
+    /// Name of the leader-election Lease.
+    #[arg(long, default_value = leader::DEFAULT_LEASE_NAME)]
+    lease_name: String,
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Run(args) => run(args),
         Command::Crdgen { out_dir } => crdgen(&out_dir),
     }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    telemetry::init(args.log_json);
+    let mut leader = LeaderConfig::new(args.lease_name, args.lease_namespace);
+    leader.enabled = args.leader_election;
+    let opts = RunOptions {
+        region: args.region,
+        endpoint_url: args.aws_endpoint_url,
+        management_role_arn: args.management_role_arn,
+        resync: std::time::Duration::from_secs(args.resync_seconds.max(1)),
+        metrics_addr: args.metrics_addr,
+        leader,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(orgtrail_operator::runtime::run::run(opts))
 }
 
 fn crdgen(out_dir: &std::path::Path) -> anyhow::Result<()> {

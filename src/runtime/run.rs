@@ -1,0 +1,124 @@
+//! `orgtrail-operator run`: wire the AWS port, Kubernetes client, metrics/health server and
+//! leader election around the four controllers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kube::runtime::events::{Recorder, Reporter};
+use tokio::sync::watch;
+
+use crate::api::{DelegatedAdmin, OrgEventDataStore, OrgTrail, TrustedAccess};
+use crate::aws::CallObserver;
+use crate::aws::sdk::{SdkAws, assume_role_config, load_config};
+use crate::controllers;
+use crate::runtime::context::{Aws, AwsClients, Context, Settings};
+use crate::runtime::health::{self, Health};
+use crate::runtime::leader::{self, LeaderConfig};
+use crate::runtime::metrics::Metrics;
+
+/// Settings of `orgtrail-operator run`.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// AWS region (else the standard AWS configuration's).
+    pub region: Option<String>,
+    /// Endpoint override for every AWS service (the emulator in tests).
+    pub endpoint_url: Option<String>,
+    /// Management-account role to assume for management-only steps.
+    pub management_role_arn: Option<String>,
+    /// Drift resync period.
+    pub resync: Duration,
+    /// Metrics and health address.
+    pub metrics_addr: SocketAddr,
+    /// Leader election.
+    pub leader: LeaderConfig,
+}
+
+fn clients(config: &aws_config::SdkConfig, observer: Arc<dyn CallObserver>) -> AwsClients {
+    let sdk = Arc::new(SdkAws::new(config, Some(observer)));
+    AwsClients {
+        organizations: sdk.clone(),
+        cloudtrail: sdk,
+    }
+}
+
+/// Run until SIGTERM / Ctrl-C.
+pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
+    opts.leader.validate()?;
+    let client = kube::Client::try_default()
+        .await
+        .context("connecting to Kubernetes")?;
+    let metrics = Arc::new(Metrics::new());
+    let observer: Arc<dyn CallObserver> = metrics.clone();
+    let base = load_config(opts.region.clone(), opts.endpoint_url.clone()).await;
+    let region = base
+        .region()
+        .map(|r| r.to_string())
+        .context("no AWS region: set --region or AWS_REGION")?;
+    let management = match &opts.management_role_arn {
+        Some(role) => Some(clients(
+            &assume_role_config(&base, role, Some("orgtrail-operator")).await,
+            observer.clone(),
+        )),
+        None => None,
+    };
+    let aws = Aws {
+        primary: clients(&base, observer),
+        management,
+    };
+    let recorder = Recorder::new(
+        client.clone(),
+        Reporter {
+            controller: "orgtrail-operator".into(),
+            instance: Some(opts.leader.identity.clone()),
+        },
+    );
+    let ctx = Context::new(
+        client.clone(),
+        aws,
+        recorder,
+        metrics.clone(),
+        Settings {
+            resync: opts.resync,
+            region,
+        },
+    );
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        health::shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    });
+    let stopped = move |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let health = Arc::new(Health::new());
+    let server = tokio::spawn(health::serve(
+        opts.metrics_addr,
+        metrics,
+        health.clone(),
+        stopped(stop_rx.clone()),
+    ));
+    // Ready means able to serve: a standby replica is ready too, so rollouts proceed.
+    health.set_ready(true);
+    tracing::info!(region = %ctx.settings.region, resync = ?opts.resync, "orgtrail-operator starting");
+
+    let work = || {
+        let ctx = ctx.clone();
+        let rx = stop_rx.clone();
+        async move {
+            tokio::join!(
+                controllers::run::<TrustedAccess>(ctx.clone(), stopped(rx.clone())),
+                controllers::run::<DelegatedAdmin>(ctx.clone(), stopped(rx.clone())),
+                controllers::run::<OrgTrail>(ctx.clone(), stopped(rx.clone())),
+                controllers::run::<OrgEventDataStore>(ctx.clone(), stopped(rx.clone())),
+            );
+            Ok(())
+        }
+    };
+    leader::run_while_leader(client, opts.leader, work, stopped(stop_rx.clone())).await?;
+    server.await??;
+    Ok(())
+}

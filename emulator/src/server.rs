@@ -24,7 +24,10 @@ use crate::state::{Caller, State, now};
 use crate::{cloudtrail, organizations, sts};
 
 const ORGANIZATIONS_PREFIX: &str = "AWSOrganizationsV20161128.";
+/// botocore (AWS CLI) sends the model's full targetPrefix ...
 const CLOUDTRAIL_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
+/// ... while the Rust SDK sends the Smithy service shape name; AWS accepts both.
+const CLOUDTRAIL_SHORT_PREFIX: &str = "CloudTrail_20131101.";
 
 pub struct App {
     pub initial: Config,
@@ -160,7 +163,10 @@ fn classify(headers: &HeaderMap, params: &BTreeMap<String, String>) -> Result<Ca
         let target = target.to_str().unwrap_or_default();
         let (service, op) = if let Some(op) = target.strip_prefix(ORGANIZATIONS_PREFIX) {
             ("organizations", op)
-        } else if let Some(op) = target.strip_prefix(CLOUDTRAIL_PREFIX) {
+        } else if let Some(op) = target
+            .strip_prefix(CLOUDTRAIL_PREFIX)
+            .or_else(|| target.strip_prefix(CLOUDTRAIL_SHORT_PREFIX))
+        {
             ("cloudtrail", op)
         } else {
             return Err(ApiError::new(

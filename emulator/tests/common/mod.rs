@@ -43,29 +43,45 @@ impl Emulator {
 
     /// A plain HTTP/1.1 request to the test hooks; returns (status, JSON body).
     pub fn hook(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
-        let mut s = TcpStream::connect(&self.addr).expect("connect");
-        let body = body.unwrap_or("");
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .expect("write");
-        let mut resp = String::new();
-        s.read_to_string(&mut resp).expect("read");
-        let status: u16 = resp
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .expect("status code");
-        let json = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-        (status, serde_json::from_str(json).unwrap_or(Value::Null))
+        let headers = [("Content-Type", "application/json")];
+        let (status, text) = raw_request(&self.addr, method, path, &headers, body.unwrap_or(""));
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     pub fn state(&self) -> Value {
         self.hook("GET", "/_emulator/state", None).1
     }
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns (status, body text).
+/// The emulator answers with Content-Length, so no chunked decoding is needed.
+pub fn raw_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).expect("write");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let status: u16 = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status code");
+    let text = resp.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, text.to_string())
 }
 
 impl Drop for Emulator {

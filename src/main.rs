@@ -65,6 +65,8 @@ struct RunArgs {
 }
 
 fn main() -> anyhow::Result<()> {
+    // kube and the AWS SDK each enable a rustls crypto backend; pick one for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::Run(args) => run(args),
         Command::Crdgen { out_dir } => crdgen(&out_dir),

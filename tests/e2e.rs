@@ -1,0 +1,564 @@
+//! End-to-end scenarios (issue 5) against a real kube-apiserver (`make test` starts one
+//! with hack/with-testenv.sh), the AWS emulator and the operator binary as separate
+//! processes. Manifests go in with `kubectl`, out-of-band AWS changes with the AWS CLI.
+//! Without ORGTRAIL_TEST_KUBECONFIG every test fails: none can pass vacuously.
+
+mod support;
+
+#[path = "e2e/harness.rs"]
+mod harness;
+
+use std::time::Duration;
+
+use harness::{RESYNC_SECS, Scenario, TIMEOUT, condition};
+use serde_json::{Value, json};
+use support::{AKID_DELEGATED, AKID_MANAGEMENT, AKID_MEMBER, MANAGEMENT_ACCOUNT};
+
+const TRAIL: &str = "organization-audit";
+const TRAIL_ARN: &str = "arn:aws:cloudtrail:us-east-1:111111111111:trail/organization-audit";
+const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
+
+/// Apply examples/ with a running management-key operator and wait for all Ready.
+fn examples_ready(s: &mut Scenario) {
+    s.start_operator();
+    s.apply_example("");
+    s.wait_examples_ready();
+}
+
+/// The event data store ARN the operator recorded.
+fn store_arn(s: &Scenario) -> String {
+    s.get("orgeventdatastore", "organization-lake")
+        .expect("store object")["status"]["arn"]
+        .as_str()
+        .expect("status.arn of the OrgEventDataStore")
+        .to_owned()
+}
+
+/// The org trail is an organization trail, logging, and members see it.
+fn assert_org_trail_live(s: &Scenario) {
+    let trail = s
+        .trail(AKID_MANAGEMENT, TRAIL)
+        .expect("trail in describe-trails");
+    assert_eq!(trail["TrailARN"], TRAIL_ARN);
+    assert_eq!(trail["IsOrganizationTrail"], true, "{trail}");
+    assert!(s.is_logging(TRAIL_ARN), "trail is not logging");
+    let seen = s
+        .trails(AKID_MEMBER)
+        .into_iter()
+        .any(|t| t["TrailARN"] == TRAIL_ARN && t["IsOrganizationTrail"] == true);
+    assert!(
+        seen,
+        "member 333333333333 does not see the organization trail"
+    );
+}
+
+fn wait_org_scope(s: &mut Scenario, store: &str, org: bool) {
+    let store = store.to_owned();
+    s.wait_for(
+        &format!("trail and store with organization scope = {org}"),
+        TIMEOUT,
+        move |s| {
+            let trail = s.trail(AKID_MANAGEMENT, TRAIL)?;
+            let eds = s.event_data_store(&store);
+            (trail["IsOrganizationTrail"] == org
+                && eds["OrganizationEnabled"] == org
+                && (!org || s.is_logging(TRAIL_ARN)))
+            .then_some(())
+        },
+    );
+}
+
+// ------------------------------------------------------------------------ 1
+
+#[test]
+fn s1_examples_converge_and_stay_quiet() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+
+    assert_org_trail_live(&s);
+    let trail = s.trail(AKID_MANAGEMENT, TRAIL).unwrap();
+    assert_eq!(trail["S3BucketName"], "orgtrail-logs");
+    assert_eq!(trail["IsMultiRegionTrail"], true);
+    assert_eq!(trail["LogFileValidationEnabled"], true);
+    let eds = s.event_data_store(&store_arn(&s));
+    assert_eq!(eds["OrganizationEnabled"], true, "{eds}");
+    assert_eq!(eds["Status"], "ENABLED", "{eds}");
+    assert_eq!(eds["RetentionPeriod"], 366, "{eds}");
+    assert!(s.trusted_services().iter().any(|p| p == CLOUDTRAIL));
+    let admins = s.aws(
+        AKID_MANAGEMENT,
+        &[
+            "organizations",
+            "list-delegated-administrators",
+            "--service-principal",
+            CLOUDTRAIL,
+        ],
+    );
+    assert!(
+        admins["DelegatedAdministrators"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|d| d["Id"] == "222222222222")),
+        "222222222222 is not a delegated administrator: {admins}"
+    );
+    let ot = s.get("orgtrail", TRAIL).unwrap();
+    assert_eq!(ot["status"]["arn"], TRAIL_ARN);
+    assert_eq!(
+        condition(&ot, "OrganizationScope").map(|c| c["status"].clone()),
+        Some(json!("True"))
+    );
+
+    // Steady state: nothing changes, so the operator must not write to AWS.
+    s.emu.clear_calls();
+    std::thread::sleep(Duration::from_secs(3 * RESYNC_SECS + 1));
+    let calls = s.emu.calls();
+    let reads = calls.iter().filter(|c| c["kind"] == "read").count();
+    let writes: Vec<&Value> = calls.iter().filter(|c| c["kind"] == "write").collect();
+    assert!(
+        reads > 0,
+        "no AWS reads in 3 resyncs: the operator is not resyncing"
+    );
+    assert!(writes.is_empty(), "writes in steady state: {writes:#?}");
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 2
+
+#[test]
+fn s2_declared_disable_and_reenable() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+    let store = store_arn(&s);
+
+    s.kubectl_ok(&[
+        "patch",
+        "trustedaccess",
+        "cloudtrail",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"state":"Disabled","disableConfirmation":"disable"}}"#,
+    ]);
+    wait_org_scope(&mut s, &store, false);
+    assert!(!s.trusted_services().iter().any(|p| p == CLOUDTRAIL));
+    let member_sees = s
+        .trails(AKID_MEMBER)
+        .into_iter()
+        .any(|t| t["TrailARN"] == TRAIL_ARN);
+    assert!(!member_sees, "member still sees the trail after disable");
+    s.wait_for(
+        "OrgTrail OrganizationScope=False/TrustedAccessDisabled",
+        TIMEOUT,
+        |s| {
+            let ot = s.get("orgtrail", TRAIL)?;
+            let c = condition(&ot, "OrganizationScope")?;
+            (c["status"] == "False" && c["reason"] == "TrustedAccessDisabled").then_some(())
+        },
+    );
+    let ta = s.wait_ready("trustedaccess", "cloudtrail");
+    let impact = &ta["status"]["disableImpact"];
+    let lists = |key: &str, needle: &str| {
+        impact[key].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|v| v.as_str().is_some_and(|v| v.contains(needle)))
+        })
+    };
+    assert!(lists("trailsConverted", TRAIL), "disableImpact: {impact}");
+    assert!(
+        lists("eventDataStoresConverted", "organization-lake")
+            || lists("eventDataStoresConverted", &store),
+        "disableImpact: {impact}"
+    );
+
+    s.kubectl_ok(&[
+        "patch",
+        "trustedaccess",
+        "cloudtrail",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"state":"Enabled","disableConfirmation":null}}"#,
+    ]);
+    wait_org_scope(&mut s, &store, true);
+    s.wait_examples_ready();
+    assert_org_trail_live(&s);
+    s.wait_for("Reconverted events", TIMEOUT, |s| {
+        (s.has_event("Normal", "Reconverted", "OrgTrail", TRAIL)
+            && s.has_event(
+                "Normal",
+                "Reconverted",
+                "OrgEventDataStore",
+                "organization-lake",
+            ))
+        .then_some(())
+    });
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 3
+
+#[test]
+fn s3_out_of_band_disable_is_reverted() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+    let store = store_arn(&s);
+
+    s.aws(
+        AKID_MANAGEMENT,
+        &[
+            "organizations",
+            "disable-aws-service-access",
+            "--service-principal",
+            CLOUDTRAIL,
+        ],
+    );
+    s.wait_for("trusted access re-enabled", TIMEOUT, |s| {
+        s.trusted_services()
+            .iter()
+            .any(|p| p == CLOUDTRAIL)
+            .then_some(())
+    });
+    wait_org_scope(&mut s, &store, true);
+    s.wait_examples_ready();
+    assert_org_trail_live(&s);
+    s.wait_for(
+        "Warning DisabledOutOfBand and Reconverted events",
+        TIMEOUT,
+        |s| {
+            (s.has_event(
+                "Warning",
+                "DisabledOutOfBand",
+                "TrustedAccess",
+                "cloudtrail",
+            ) && s.has_event("Normal", "Reconverted", "OrgTrail", TRAIL)
+                && s.has_event(
+                    "Normal",
+                    "Reconverted",
+                    "OrgEventDataStore",
+                    "organization-lake",
+                ))
+            .then_some(())
+        },
+    );
+    // What a person types:
+    let table = s.kubectl_ok(&["get", "events", "-A"]);
+    assert!(table.contains("DisabledOutOfBand"), "{table}");
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 4
+
+#[test]
+fn s4_tampering_is_undone() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+
+    s.aws(
+        AKID_MANAGEMENT,
+        &["cloudtrail", "stop-logging", "--name", TRAIL_ARN],
+    );
+    s.wait_for("logging restarted", TIMEOUT, |s| {
+        (s.is_logging(TRAIL_ARN) && s.has_event("Warning", "LoggingRestarted", "OrgTrail", TRAIL))
+            .then_some(())
+    });
+
+    s.aws(
+        AKID_MANAGEMENT,
+        &["cloudtrail", "delete-trail", "--name", TRAIL_ARN],
+    );
+    s.wait_for("trail recreated", TIMEOUT, |s| {
+        let t = s.trail(AKID_MANAGEMENT, TRAIL)?;
+        (t["IsOrganizationTrail"] == true
+            && s.is_logging(TRAIL_ARN)
+            && s.has_event("Warning", "Recreated", "OrgTrail", TRAIL))
+        .then_some(())
+    });
+    assert_org_trail_live(&s);
+    s.wait_ready("orgtrail", TRAIL);
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 5
+
+/// `kubectl apply` must fail with `message`, and create nothing.
+fn assert_rejected(s: &mut Scenario, yaml: &str, message: &str) {
+    let out = s.apply(yaml);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "accepted:\n{yaml}");
+    assert!(
+        stderr.contains(message),
+        "expected {message:?} in kubectl's error, got: {stderr}"
+    );
+}
+
+#[test]
+fn s5_bad_manifests_are_rejected_with_cel_messages() {
+    let mut s = Scenario::start();
+    // The operator runs, so a rejection cannot be confused with a reconcile failure.
+    s.start_operator();
+
+    assert_rejected(
+        &mut s,
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: TrustedAccess\nmetadata: {name: cloudtrail}\n\
+         spec: {servicePrincipal: cloudtrail.amazonaws.com, state: Disabled}\n",
+        "to confirm, set disableConfirmation: disable",
+    );
+    let trail = |name: &str, extra: &str| {
+        format!(
+            "apiVersion: orgtrail.dev/v1alpha1\nkind: OrgTrail\nmetadata: {{name: bad-trail}}\n\
+             spec:\n  name: {name}\n  homeRegion: us-east-1\n  s3BucketName: orgtrail-logs\n{extra}"
+        )
+    };
+    assert_rejected(
+        &mut s,
+        &trail("-bad-name", ""),
+        "trail name must be 3-128 characters",
+    );
+    assert_rejected(
+        &mut s,
+        &trail("bad..name", ""),
+        "trail name must not contain adjacent periods",
+    );
+    assert_rejected(
+        &mut s,
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: DelegatedAdmin\nmetadata: {name: bad-admin}\n\
+         spec: {accountId: \"12345\"}\n",
+        "must be a 12-digit AWS account id",
+    );
+    assert_rejected(
+        &mut s,
+        &trail(
+            "both-selectors",
+            "  eventSelectors:\n  - readWriteType: All\n    includeManagementEvents: true\n\
+             \x20 advancedEventSelectors:\n  - fieldSelectors:\n    - field: eventCategory\n      equals: [Management]\n",
+        ),
+        "eventSelectors and advancedEventSelectors are mutually exclusive",
+    );
+    assert_rejected(
+        &mut s,
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: OrgEventDataStore\nmetadata: {name: bad-lake}\n\
+         spec: {name: bad-lake, homeRegion: us-east-1, retentionPeriod: 5}\n",
+        "retentionPeriod must be between 7 and 3653 days",
+    );
+    let remaining = s.remaining();
+    assert!(
+        remaining.is_empty(),
+        "rejected objects exist: {remaining:?}"
+    );
+
+    // Immutability needs an existing object.
+    s.apply_ok(&trail("renamable", "  isOrganizationTrail: false\n"));
+    assert_rejected(
+        &mut s,
+        &trail("renamed", "  isOrganizationTrail: false\n"),
+        "name is immutable",
+    );
+    let kept = s.get("orgtrail", "bad-trail").expect("object");
+    assert_eq!(kept["spec"]["name"], "renamable");
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 6
+
+#[test]
+fn s6_deletion_policy_retain_and_delete() {
+    let mut s = Scenario::start();
+    s.start_operator();
+    s.apply_example("00-trusted-access.yaml");
+    let trail = |name: &str, policy: &str| {
+        format!(
+            "apiVersion: orgtrail.dev/v1alpha1\nkind: OrgTrail\nmetadata: {{name: {name}}}\n\
+             spec:\n  name: {name}\n  homeRegion: us-east-1\n  s3BucketName: orgtrail-logs\n\
+             \x20 isOrganizationTrail: true\n  logging: true\n  deletionPolicy: {policy}\n"
+        )
+    };
+    s.apply_ok(&trail("kept-trail", "Retain"));
+    s.apply_ok(&trail("dropped-trail", "Delete"));
+    s.apply_ok(
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: OrgEventDataStore\nmetadata: {name: dropped-lake}\n\
+         spec:\n  name: dropped-lake\n  homeRegion: us-east-1\n  organizationEnabled: true\n\
+         \x20 retentionPeriod: 30\n  terminationProtectionEnabled: true\n  deletionPolicy: Delete\n",
+    );
+    s.wait_ready("orgtrail", "kept-trail");
+    s.wait_ready("orgtrail", "dropped-trail");
+    let lake = s.wait_ready("orgeventdatastore", "dropped-lake");
+    let lake_arn = lake["status"]["arn"]
+        .as_str()
+        .expect("store arn")
+        .to_owned();
+    assert_eq!(
+        s.event_data_store(&lake_arn)["TerminationProtectionEnabled"],
+        true
+    );
+
+    s.kubectl_ok(&["delete", "orgtrail", "kept-trail", "--timeout=45s"]);
+    s.kubectl_ok(&["delete", "orgtrail", "dropped-trail", "--timeout=45s"]);
+    s.kubectl_ok(&[
+        "delete",
+        "orgeventdatastore",
+        "dropped-lake",
+        "--timeout=45s",
+    ]);
+
+    let kept = s.trail(AKID_MANAGEMENT, "kept-trail");
+    assert!(
+        kept.is_some(),
+        "Retain: trail deleted from AWS{}",
+        s.diagnostics()
+    );
+    assert!(
+        s.trail(AKID_MANAGEMENT, "dropped-trail").is_none(),
+        "Delete: trail still in AWS{}",
+        s.diagnostics()
+    );
+    let eds = s.event_data_store(&lake_arn);
+    assert_eq!(eds["Status"], "PENDING_DELETION", "{eds}");
+    assert_eq!(eds["TerminationProtectionEnabled"], false, "{eds}");
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 7
+
+#[test]
+fn s7_delegated_admin_manages_the_org_trail() {
+    let mut s = Scenario::start();
+    // The management account enables trusted access and registers the delegated admin.
+    s.start_operator();
+    s.apply_example("00-trusted-access.yaml");
+    s.apply_example("10-delegated-admin.yaml");
+    s.wait_ready("trustedaccess", "cloudtrail");
+    s.wait_ready("delegatedadmin", "security-tooling");
+    s.stop_operator();
+    // Leave the management objects out of the delegated operator's way.
+    for kind in [
+        "trustedaccess/cloudtrail",
+        "delegatedadmin/security-tooling",
+    ] {
+        s.kubectl_ok(&[
+            "patch",
+            kind,
+            "--type",
+            "merge",
+            "-p",
+            r#"{"metadata":{"finalizers":null}}"#,
+        ]);
+        s.kubectl_ok(&["delete", kind]);
+    }
+
+    s.start_operator_as(AKID_DELEGATED);
+    s.apply_example("20-org-trail.yaml");
+    let ot = s.wait_ready("orgtrail", TRAIL);
+    assert_eq!(ot["status"]["arn"], TRAIL_ARN, "{ot}");
+    assert_eq!(ot["status"]["ownerAccountId"], MANAGEMENT_ACCOUNT, "{ot}");
+    assert_org_trail_live(&s);
+    let seen = s
+        .trail(AKID_DELEGATED, TRAIL)
+        .expect("delegated admin sees the trail");
+    assert_eq!(seen["TrailARN"], TRAIL_ARN);
+    let creates = s.emu.calls_of("CreateTrail");
+    assert!(
+        creates
+            .iter()
+            .any(|c| c["account"] == "222222222222" && c["outcome"] == "ok"),
+        "the trail was not created with the delegated admin's credentials: {creates:#?}"
+    );
+    s.finish();
+}
+
+// ------------------------------------------------------------------------ 8
+
+const BULK: usize = 20;
+
+fn bulk_names() -> Vec<String> {
+    (0..BULK).map(|i| format!("bulk-{i:02}")).collect()
+}
+
+/// Trails named `bulk-*` in the emulator state: (total, organization trails).
+fn bulk_in_state(s: &Scenario) -> (Vec<String>, usize) {
+    let state = s.emu.state();
+    let trails: Vec<&Value> = state["trails"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with("bulk-")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let names = trails
+        .iter()
+        .filter_map(|t| t["name"].as_str().map(str::to_owned))
+        .collect();
+    let org = trails
+        .iter()
+        .filter(|t| t["is_organization_trail"] == true)
+        .count();
+    (names, org)
+}
+
+#[test]
+fn s8_kill_during_reconversion_then_converge_without_duplicates() {
+    let mut s = Scenario::start();
+    s.emu.configure(json!({"trail_quota": 1000}));
+    s.start_operator();
+    s.apply_example("00-trusted-access.yaml");
+    let mut manifest = String::new();
+    for name in bulk_names() {
+        manifest.push_str(&format!(
+            "---\napiVersion: orgtrail.dev/v1alpha1\nkind: OrgTrail\nmetadata: {{name: {name}}}\n\
+             spec:\n  name: {name}\n  homeRegion: us-east-1\n  s3BucketName: orgtrail-logs\n\
+             \x20 isOrganizationTrail: true\n  logging: true\n  deletionPolicy: Delete\n"
+        ));
+    }
+    s.apply_ok(&manifest);
+    for name in bulk_names() {
+        s.wait_ready("orgtrail", &name);
+    }
+
+    // Slow conversions down so the kill lands in the middle of them.
+    s.emu.add_fault(
+        json!({"operation": "UpdateTrail", "kind": "latency", "latency_ms": 700, "count": 10000}),
+    );
+    s.aws(
+        AKID_MANAGEMENT,
+        &[
+            "organizations",
+            "disable-aws-service-access",
+            "--service-principal",
+            CLOUDTRAIL,
+        ],
+    );
+    // The operator turns trusted access back on first, then converts the trails.
+    s.wait_for("trusted access re-enabled", Duration::from_secs(60), |s| {
+        (!s.emu.calls_of("EnableAWSServiceAccess").is_empty()).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(900));
+    s.kill_operator();
+    let (_, at_kill) = bulk_in_state(&s);
+    assert!(at_kill < BULK, "every trail converged before the kill");
+    s.emu.clear_faults();
+
+    s.start_operator();
+    s.wait_for(
+        "all bulk trails organization trails again",
+        Duration::from_secs(120),
+        |s| {
+            let (_, org) = bulk_in_state(s);
+            (org == BULK).then_some(())
+        },
+    );
+    for name in bulk_names() {
+        s.wait_ready("orgtrail", &name);
+    }
+    let (mut names, _) = bulk_in_state(&s);
+    names.sort();
+    assert_eq!(names, bulk_names(), "exactly one trail per name");
+    let member_view = s
+        .trails(AKID_MEMBER)
+        .into_iter()
+        .filter(|t| t["Name"].as_str().is_some_and(|n| n.starts_with("bulk-")))
+        .count();
+    assert_eq!(
+        member_view, BULK,
+        "member accounts see every organization trail once"
+    );
+    s.finish();
+}

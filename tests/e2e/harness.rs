@@ -1,0 +1,500 @@
+//! One end-to-end scenario: a fresh emulator, the operator binary as a child process,
+//! `kubectl` against the test control plane and the AWS CLI against the emulator.
+//!
+//! Scenarios share one API server, and two operators must never reconcile the same
+//! objects, so every scenario holds a process-wide lock for its whole life.
+
+use std::fs::{self, File};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{AKID_MANAGEMENT, Emulator};
+
+/// The four kinds, dependants first so that deleting in this order never leaves an
+/// org trail behind a deleted TrustedAccess.
+pub const KINDS: [&str; 4] = [
+    "orgeventdatastores.orgtrail.dev",
+    "orgtrails.orgtrail.dev",
+    "delegatedadmins.orgtrail.dev",
+    "trustedaccesses.orgtrail.dev",
+];
+
+/// The operator's resync period: short, so drift is noticed within seconds.
+pub const RESYNC_SECS: u64 = 2;
+pub const REGION: &str = "us-east-1";
+const POLL: Duration = Duration::from_millis(250);
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+pub struct Scenario {
+    pub emu: Emulator,
+    operator: Option<Operator>,
+    kubectl: String,
+    kubeconfig: String,
+    pub dir: tempfile::TempDir,
+    manifests: usize,
+    // Last field: released after everything above is torn down.
+    _serial: MutexGuard<'static, ()>,
+}
+
+struct Operator {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Paths of the test control plane, or a failure that says how to get one.
+fn control_plane() -> (String, String) {
+    let Ok(kubeconfig) = std::env::var("ORGTRAIL_TEST_KUBECONFIG") else {
+        panic!(
+            "ORGTRAIL_TEST_KUBECONFIG is not set: run through `make test` (needs the test control plane)"
+        );
+    };
+    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    (kubeconfig, kubectl)
+}
+
+impl Scenario {
+    /// Take the lock, clear leftovers of earlier scenarios, start an emulator.
+    pub fn start() -> Scenario {
+        let serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (kubeconfig, kubectl) = control_plane();
+        let s = Scenario {
+            emu: Emulator::start(),
+            operator: None,
+            kubectl,
+            kubeconfig,
+            dir: tempfile::tempdir().expect("temp dir"),
+            manifests: 0,
+            _serial: serial,
+        };
+        s.force_clean();
+        // Events of earlier scenarios would satisfy this scenario's event assertions.
+        let _ = s.kubectl(&["delete", "events", "--all", "-A", "--wait=false"]);
+        s
+    }
+
+    /// Start the operator with the management account's keys.
+    pub fn start_operator(&mut self) {
+        self.start_operator_as(AKID_MANAGEMENT);
+    }
+
+    /// Start the operator (leader election off) with `access_key`.
+    pub fn start_operator_as(&mut self, access_key: &str) {
+        assert!(self.operator.is_none(), "an operator is already running");
+        let n = fs::read_dir(self.dir.path()).map_or(0, |d| d.count());
+        let log = self.dir.path().join(format!("operator-{n}.log"));
+        let out = File::create(&log).expect("operator log file");
+        let err = out.try_clone().expect("operator log file");
+        let child = Command::new(operator_binary())
+            .args([
+                "run",
+                "--aws-endpoint-url",
+                self.emu.url(),
+                "--region",
+                REGION,
+            ])
+            .args(["--resync-seconds", &RESYNC_SECS.to_string()])
+            .args([
+                "--metrics-addr",
+                "127.0.0.1:0",
+                "--leader-election",
+                "false",
+            ])
+            .args(["--lease-namespace", "default"])
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("AWS_ACCESS_KEY_ID", access_key)
+            .env("AWS_SECRET_ACCESS_KEY", "any-secret")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("no-aws-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("spawn orgtrail-operator");
+        self.operator = Some(Operator { child, log });
+    }
+
+    /// `kill -9` the operator: no graceful shutdown, no lease release.
+    pub fn kill_operator(&mut self) {
+        if let Some(mut op) = self.operator.take() {
+            let _ = op.child.kill(); // SIGKILL
+            let _ = op.child.wait();
+            // Keep its log for diagnostics: the next operator writes a new file.
+        }
+    }
+
+    /// Stop the operator gracefully (SIGTERM) and wait for it to exit.
+    pub fn stop_operator(&mut self) {
+        if let Some(mut op) = self.operator.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &op.child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = op.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- kubectl
+
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        Command::new(&self.kubectl)
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", self.kubectl))
+    }
+
+    pub fn kubectl_ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(
+            out.status.success(),
+            "kubectl {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `kubectl apply -f` of an inline manifest (written to the scenario's temp dir).
+    pub fn apply(&mut self, yaml: &str) -> Output {
+        self.manifests += 1;
+        let path = self
+            .dir
+            .path()
+            .join(format!("manifest-{}.yaml", self.manifests));
+        fs::write(&path, yaml).expect("write manifest");
+        self.kubectl(&["apply", "-f", path.to_str().expect("utf-8 path")])
+    }
+
+    pub fn apply_ok(&mut self, yaml: &str) {
+        let out = self.apply(yaml);
+        assert!(
+            out.status.success(),
+            "kubectl apply failed: {}\n{yaml}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// `kubectl apply -f examples/<file>` (or the whole directory with "").
+    pub fn apply_example(&self, file: &str) {
+        let path = examples_dir().join(file);
+        self.kubectl_ok(&["apply", "-f", path.to_str().expect("utf-8 path")]);
+    }
+
+    /// The object as JSON, or `None` if it does not exist.
+    pub fn get(&self, kind: &str, name: &str) -> Option<Value> {
+        let out = self.kubectl(&["get", kind, name, "-o", "json"]);
+        if !out.status.success() {
+            return None;
+        }
+        serde_json::from_slice(&out.stdout).ok()
+    }
+
+    /// Every event in every namespace, as `kubectl get events -A` sees them.
+    pub fn events(&self) -> Vec<Value> {
+        let out = self.kubectl_ok(&["get", "events", "-A", "-o", "json"]);
+        let v: Value = serde_json::from_str(&out).expect("events JSON");
+        v["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Whether an event with this type and reason exists for `kind/name`
+    /// (`kind` as in `involvedObject.kind`, e.g. `OrgTrail`).
+    pub fn has_event(&self, type_: &str, reason: &str, kind: &str, name: &str) -> bool {
+        self.events().iter().any(|e| {
+            e["type"] == type_
+                && e["reason"] == reason
+                && e["involvedObject"]["kind"] == kind
+                && e["involvedObject"]["name"] == name
+        })
+    }
+
+    // ---------------------------------------------------------------- AWS CLI
+
+    /// The AWS CLI against the emulator with `access_key`; the raw output.
+    pub fn aws_raw(&self, access_key: &str, args: &[&str]) -> Output {
+        Command::new("aws")
+            .args(["--endpoint-url", self.emu.url(), "--region", REGION])
+            .args(["--output", "json"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", access_key)
+            .env("AWS_SECRET_ACCESS_KEY", "any-secret")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("no-aws-credentials"),
+            )
+            .env("AWS_PAGER", "")
+            .env("AWS_MAX_ATTEMPTS", "2")
+            .output()
+            .expect("running the AWS CLI (`aws`; pip install awscli)")
+    }
+
+    /// The AWS CLI; its JSON output (`Null` for commands that print nothing).
+    pub fn aws(&self, access_key: &str, args: &[&str]) -> Value {
+        let out = self.aws_raw(access_key, args);
+        assert!(
+            out.status.success(),
+            "aws {} failed: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr),
+            self.diagnostics()
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    /// `describe-trails` as seen by `access_key`.
+    pub fn trails(&self, access_key: &str) -> Vec<Value> {
+        self.aws(access_key, &["cloudtrail", "describe-trails"])["trailList"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The trail called `name` in `describe-trails` as seen by `access_key`.
+    pub fn trail(&self, access_key: &str, name: &str) -> Option<Value> {
+        self.trails(access_key)
+            .into_iter()
+            .find(|t| t["Name"] == name)
+    }
+
+    pub fn is_logging(&self, arn: &str) -> bool {
+        self.aws(
+            AKID_MANAGEMENT,
+            &["cloudtrail", "get-trail-status", "--name", arn],
+        )["IsLogging"]
+            == true
+    }
+
+    pub fn event_data_store(&self, arn: &str) -> Value {
+        self.aws(
+            AKID_MANAGEMENT,
+            &[
+                "cloudtrail",
+                "get-event-data-store",
+                "--event-data-store",
+                arn,
+            ],
+        )
+    }
+
+    /// Service principals Organizations trusts.
+    pub fn trusted_services(&self) -> Vec<String> {
+        let v = self.aws(
+            AKID_MANAGEMENT,
+            &["organizations", "list-aws-service-access-for-organization"],
+        );
+        v["EnabledServicePrincipals"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p["ServicePrincipal"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /// Poll `check` until it returns `Some`, for at most `timeout`; on timeout fail with
+    /// the objects' YAML, the operator's log tail and the emulator state. Fails at once
+    /// if the operator process died.
+    pub fn wait_for<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&Scenario) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = check(self) {
+                return v;
+            }
+            if let Some(op) = self.operator.as_mut()
+                && let Ok(Some(status)) = op.child.try_wait()
+            {
+                panic!(
+                    "the operator exited ({status}) while waiting for {what}{}",
+                    self.diagnostics()
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}{}",
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Wait until `kind/name` has `Ready=True` for its current generation.
+    pub fn wait_ready(&mut self, kind: &str, name: &str) -> Value {
+        self.wait_for(&format!("{kind}/{name} Ready"), TIMEOUT, |s| {
+            let obj = s.get(kind, name)?;
+            let current = obj["status"]["observedGeneration"] == obj["metadata"]["generation"];
+            (current && condition(&obj, "Ready").is_some_and(|c| c["status"] == "True"))
+                .then_some(obj)
+        })
+    }
+
+    /// Wait until the four example objects are Ready.
+    pub fn wait_examples_ready(&mut self) {
+        self.wait_ready("trustedaccess", "cloudtrail");
+        self.wait_ready("delegatedadmin", "security-tooling");
+        self.wait_ready("orgtrail", "organization-audit");
+        self.wait_ready("orgeventdatastore", "organization-lake");
+    }
+
+    /// Everything a person needs to see why a wait failed.
+    pub fn diagnostics(&self) -> String {
+        let mut out = String::from("\n\n===== orgtrail objects =====\n");
+        for kind in KINDS {
+            let o = self.kubectl(&["get", kind, "-o", "yaml"]);
+            out.push_str(&String::from_utf8_lossy(&o.stdout));
+        }
+        out.push_str("\n===== events =====\n");
+        let o = self.kubectl(&["get", "events", "-A"]);
+        out.push_str(&String::from_utf8_lossy(&o.stdout));
+        out.push_str("\n===== operator log (tail) =====\n");
+        let mut logs: Vec<_> = fs::read_dir(self.dir.path())
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.to_string_lossy().ends_with(".log"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        logs.sort();
+        if let Some(op) = &self.operator {
+            logs.retain(|l| l != &op.log);
+            logs.push(op.log.clone());
+        }
+        if let Some(last) = logs.last() {
+            let text = fs::read_to_string(last).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            out.push_str(&format!("({})\n", last.display()));
+            out.push_str(&lines[lines.len().saturating_sub(60)..].join("\n"));
+        }
+        out.push_str("\n===== emulator state =====\n");
+        let (_, state) = self.emu.hook("GET", "/_emulator/state", None);
+        let mut state = state;
+        if let Some(cfg) = state.as_object_mut() {
+            cfg.remove("config");
+        }
+        out.push_str(&serde_json::to_string_pretty(&state).unwrap_or_default());
+        out
+    }
+
+    // ---------------------------------------------------------------- cleanup
+
+    /// Delete every orgtrail object through the running operator (so deletion policies
+    /// apply), waiting for finalizers; then force away whatever is left.
+    pub fn finish(mut self) {
+        for kind in KINDS {
+            let _ = self.kubectl(&["delete", kind, "--all", "--wait=true", "--timeout=45s"]);
+        }
+        let leftovers = self.remaining();
+        self.stop_operator();
+        self.force_clean();
+        assert!(
+            leftovers.is_empty(),
+            "objects not deleted through their finalizer within 45s: {leftovers:?}{}",
+            self.diagnostics()
+        );
+    }
+
+    /// `kind/name` of every orgtrail object that still exists.
+    pub fn remaining(&self) -> Vec<String> {
+        let mut left = vec![];
+        for kind in KINDS {
+            let out = self.kubectl(&["get", kind, "-o", "name"]);
+            left.extend(
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(str::to_owned),
+            );
+        }
+        left
+    }
+
+    /// Remove finalizers and delete everything, without an operator. Never panics.
+    fn force_clean(&self) {
+        for object in self.remaining() {
+            let _ = self.kubectl(&[
+                "patch",
+                &object,
+                "--type",
+                "merge",
+                "-p",
+                r#"{"metadata":{"finalizers":null}}"#,
+            ]);
+        }
+        for kind in KINDS {
+            let _ = self.kubectl(&["delete", kind, "--all", "--wait=true", "--timeout=30s"]);
+        }
+    }
+}
+
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        // The operator goes first so it cannot re-add finalizers while we clean up.
+        self.kill_operator();
+        if std::thread::panicking() {
+            self.force_clean();
+        }
+    }
+}
+
+/// The `type` condition of an object, if present.
+pub fn condition<'a>(obj: &'a Value, type_: &str) -> Option<&'a Value> {
+    obj["status"]["conditions"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == type_)
+}
+
+pub fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// `target/<profile>/orgtrail-operator`, next to the test executable; built first if
+/// missing (so `cargo test --test e2e` alone works).
+fn operator_binary() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        if let Some(path) = std::env::var_os("ORGTRAIL_OPERATOR_BIN") {
+            return PathBuf::from(path);
+        }
+        // The binary of this very package is built for integration tests by cargo.
+        PathBuf::from(env!("CARGO_BIN_EXE_orgtrail-operator"))
+    })
+    .clone()
+}

@@ -1,6 +1,8 @@
 //! orgtrail-operator: declare how AWS CloudTrail is wired into AWS Organizations, and keep
 //! AWS that way.
 
+// kube's `printcolumn(...)` attributes repeat `type_ = ...` by design.
+#[allow(clippy::duplicated_attributes)]
 pub mod api;
 pub mod aws;
 pub mod controllers;

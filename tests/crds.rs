@@ -40,11 +40,11 @@ fn undescribed(path: &str, schema: &Value, out: &mut Vec<String>) {
             }
         }
     }
-    if let Some(Value::Object(extra)) = obj.get("additionalProperties") {
-        if let Some(Value::Object(props)) = extra.get("properties") {
-            for (name, sub) in props {
-                undescribed(&format!("{path}{{}}.{name}"), sub, out);
-            }
+    if let Some(Value::Object(extra)) = obj.get("additionalProperties")
+        && let Some(Value::Object(props)) = extra.get("properties")
+    {
+        for (name, sub) in props {
+            undescribed(&format!("{path}{{}}.{name}"), sub, out);
         }
     }
 }

@@ -18,10 +18,29 @@ use super::rules::{ACCOUNT_ID, ACCOUNT_ID_MSG, IMMUTABLE};
     category = "orgtrail",
     doc = "A CloudTrail delegated administrator account of the organization.",
     status = "DelegatedAdminStatus",
-    printcolumn(name = "Account", type_ = "string", json_path = ".spec.accountId", description = "Member account id"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status", description = "Whether AWS matches the spec"),
-    printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason", description = "Why (not) ready"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Account",
+        type_ = "string",
+        json_path = ".spec.accountId",
+        description = "Member account id"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status",
+        description = "Whether AWS matches the spec"
+    ),
+    printcolumn(
+        name = "Reason",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].reason",
+        description = "Why (not) ready"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct DelegatedAdminSpec {

@@ -13,4 +13,6 @@ pub use common::{CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy};
 pub use delegated_admin::{DelegatedAdmin, DelegatedAdminSpec, DelegatedAdminStatus};
 pub use org_event_data_store::{OrgEventDataStore, OrgEventDataStoreSpec, OrgEventDataStoreStatus};
 pub use org_trail::{OrgTrail, OrgTrailSpec, OrgTrailStatus};
-pub use trusted_access::{TrustedAccess, TrustedAccessSpec, TrustedAccessState, TrustedAccessStatus};
+pub use trusted_access::{
+    TrustedAccess, TrustedAccessSpec, TrustedAccessState, TrustedAccessStatus,
+};

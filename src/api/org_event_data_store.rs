@@ -19,12 +19,42 @@ use super::selectors::AdvancedEventSelector;
     category = "orgtrail",
     doc = "A CloudTrail Lake organization event data store.",
     status = "OrgEventDataStoreStatus",
-    printcolumn(name = "Store", type_ = "string", json_path = ".spec.name", description = "Event data store name"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status", description = "Whether AWS matches the spec"),
-    printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason", description = "Why (not) ready"),
-    printcolumn(name = "Status", type_ = "string", json_path = ".status.status", description = "AWS status of the store"),
-    printcolumn(name = "ARN", type_ = "string", json_path = ".status.arn", priority = 1, description = "Event data store ARN"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Store",
+        type_ = "string",
+        json_path = ".spec.name",
+        description = "Event data store name"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status",
+        description = "Whether AWS matches the spec"
+    ),
+    printcolumn(
+        name = "Reason",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].reason",
+        description = "Why (not) ready"
+    ),
+    printcolumn(
+        name = "Status",
+        type_ = "string",
+        json_path = ".status.status",
+        description = "AWS status of the store"
+    ),
+    printcolumn(
+        name = "ARN",
+        type_ = "string",
+        json_path = ".status.arn",
+        priority = 1,
+        description = "Event data store ARN"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[x_kube(validation = Rule::new("self.billingMode != 'FIXED_RETENTION_PRICING' || self.retentionPeriod <= 2557").message("retentionPeriod is at most 2557 days with FIXED_RETENTION_PRICING"))]
 #[x_kube(validation = Rule::new("!(oldSelf.billingMode == 'EXTENDABLE_RETENTION_PRICING' && self.billingMode == 'FIXED_RETENTION_PRICING')").message("billingMode cannot change from EXTENDABLE_RETENTION_PRICING to FIXED_RETENTION_PRICING"))]
@@ -93,7 +123,9 @@ fn default_retention() -> i32 {
 }
 
 /// CloudTrail Lake `BillingMode`.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, schemars::JsonSchema)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, schemars::JsonSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BillingMode {
     /// Retention up to 3653 days, extendable.

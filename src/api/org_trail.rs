@@ -25,7 +25,8 @@ const SNS_TOPIC: &str =
 const SNS_TOPIC_MSG: &str = "must be an SNS topic name or topic ARN";
 const LOG_GROUP_ARN: &str = "self.matches('^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[A-Za-z0-9._/#-]{1,512}:[*]$')";
 const LOG_GROUP_ARN_MSG: &str = "must be a CloudWatch Logs log group ARN ending in ':*', e.g. arn:aws:logs:us-east-1:111111111111:log-group:cloudtrail:*";
-const ROLE_ARN: &str = "self.matches('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$')";
+const ROLE_ARN: &str =
+    "self.matches('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$')";
 const ROLE_ARN_MSG: &str =
     "must be an IAM role ARN, e.g. arn:aws:iam::111111111111:role/CloudTrailToCloudWatch";
 
@@ -44,12 +45,42 @@ const ROLE_ARN_MSG: &str =
     category = "orgtrail",
     doc = "A CloudTrail organization trail.",
     status = "OrgTrailStatus",
-    printcolumn(name = "Trail", type_ = "string", json_path = ".spec.name", description = "Trail name"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status", description = "Whether AWS matches the spec"),
-    printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason", description = "Why (not) ready"),
-    printcolumn(name = "Logging", type_ = "boolean", json_path = ".status.isLogging", description = "Whether the trail is logging"),
-    printcolumn(name = "ARN", type_ = "string", json_path = ".status.arn", priority = 1, description = "Trail ARN"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Trail",
+        type_ = "string",
+        json_path = ".spec.name",
+        description = "Trail name"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status",
+        description = "Whether AWS matches the spec"
+    ),
+    printcolumn(
+        name = "Reason",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].reason",
+        description = "Why (not) ready"
+    ),
+    printcolumn(
+        name = "Logging",
+        type_ = "boolean",
+        json_path = ".status.isLogging",
+        description = "Whether the trail is logging"
+    ),
+    printcolumn(
+        name = "ARN",
+        type_ = "string",
+        json_path = ".status.arn",
+        priority = 1,
+        description = "Trail ARN"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[x_kube(validation = Rule::new("has(self.cloudWatchLogsLogGroupArn) == has(self.cloudWatchLogsRoleArn)").message("cloudWatchLogsLogGroupArn and cloudWatchLogsRoleArn must be set together"))]
 #[x_kube(validation = Rule::new("!(has(self.eventSelectors) && has(self.advancedEventSelectors))").message("eventSelectors and advancedEventSelectors are mutually exclusive: set one or the other"))]

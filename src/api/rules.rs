@@ -5,10 +5,8 @@
 pub const TAGS_COUNT: &str = "self.size() <= 50";
 pub const TAGS_COUNT_MSG: &str = "at most 50 tags are allowed";
 /// Tag keys 1-128 characters and not `aws:`-prefixed; values at most 256 characters.
-pub const TAGS_FORMAT: &str =
-    "self.all(k, k.size() >= 1 && k.size() <= 128 && !k.startsWith('aws:') && self[k].size() <= 256)";
-pub const TAGS_FORMAT_MSG: &str =
-    "tag keys must be 1-128 characters and must not start with 'aws:'; tag values at most 256 characters";
+pub const TAGS_FORMAT: &str = "self.all(k, k.size() >= 1 && k.size() <= 128 && !k.startsWith('aws:') && self[k].size() <= 256)";
+pub const TAGS_FORMAT_MSG: &str = "tag keys must be 1-128 characters and must not start with 'aws:'; tag values at most 256 characters";
 
 /// An AWS region code such as `us-east-1` or `us-gov-west-1`.
 pub const REGION: &str = "self.matches('^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$')";
@@ -19,8 +17,7 @@ pub const IMMUTABLE: &str = "self == oldSelf";
 
 /// A KMS key: key id, alias, key ARN or alias ARN.
 pub const KMS_KEY: &str = "self.matches('^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)|alias/[A-Za-z0-9/_-]+|[A-Za-z0-9-]{1,64})$')";
-pub const KMS_KEY_MSG: &str =
-    "must be a KMS key id, alias (alias/name), key ARN or alias ARN";
+pub const KMS_KEY_MSG: &str = "must be a KMS key id, alias (alias/name), key ARN or alias ARN";
 
 /// A 12-digit AWS account id.
 pub const ACCOUNT_ID: &str = "self.matches('^[0-9]{12}$')";

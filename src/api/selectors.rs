@@ -107,7 +107,9 @@ pub struct AdvancedFieldSelector {
 }
 
 /// CloudTrail Insights type (`InsightSelector.InsightType`).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
+)]
 pub enum InsightType {
     /// Unusual write management API call rates.
     ApiCallRateInsight,

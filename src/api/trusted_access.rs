@@ -22,11 +22,35 @@ use super::common::{Conditions, conditions_schema, default_service_principal};
     category = "orgtrail",
     doc = "Trusted access of AWS Organizations for CloudTrail.",
     status = "TrustedAccessStatus",
-    printcolumn(name = "State", type_ = "string", json_path = ".spec.state", description = "Declared state"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status", description = "Whether AWS matches the spec"),
-    printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason", description = "Why (not) ready"),
-    printcolumn(name = "Organization", type_ = "string", json_path = ".status.organizationId", description = "AWS Organizations id"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "State",
+        type_ = "string",
+        json_path = ".spec.state",
+        description = "Declared state"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status",
+        description = "Whether AWS matches the spec"
+    ),
+    printcolumn(
+        name = "Reason",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].reason",
+        description = "Why (not) ready"
+    ),
+    printcolumn(
+        name = "Organization",
+        type_ = "string",
+        json_path = ".status.organizationId",
+        description = "AWS Organizations id"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[x_kube(validation = Rule::new("self.state != 'Disabled' || (has(self.disableConfirmation) && self.disableConfirmation == 'disable')").message("state: Disabled deletes member accounts' copies of organization trails and converts organization trails and event data stores to account level; to confirm, set disableConfirmation: disable"))]
 #[serde(rename_all = "camelCase")]

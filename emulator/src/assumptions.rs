@@ -127,6 +127,19 @@ mod tests {
     }
 
     #[test]
+    fn every_assumption_is_documented() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/emulator.md"))
+                .expect("docs/emulator.md");
+        for (id, text) in ASSUMPTIONS {
+            assert!(
+                doc.contains(&format!("- **{id}**: {text}")),
+                "docs/emulator.md lacks assumption {id}"
+            );
+        }
+    }
+
+    #[test]
     fn ids_are_unique() {
         let mut ids: Vec<_> = ASSUMPTIONS.iter().map(|(id, _)| *id).collect();
         ids.sort_unstable();

@@ -44,15 +44,14 @@ fn is_shadow(c: &Caller, t: &Trail) -> bool {
 /// Resolves `Name`/`TrailName` (bare name or ARN) to a trail index the caller can see.
 pub fn find(st: &State, c: &Caller, name: &str) -> ApiResult<usize> {
     if name.starts_with("arn:") {
-        let arn = rules::parse_cloudtrail_arn(name)
-            .filter(|a| a.resource_type == "trail")
-            .ok_or_else(|| {
-                ApiError::new(
-                    "CloudTrailARNInvalidException",
-                    format!("{name} is not a valid trail ARN."),
-                )
-            })?;
-        let _ = arn;
+        let is_trail_arn =
+            rules::parse_cloudtrail_arn(name).is_some_and(|a| a.resource_type == "trail");
+        if !is_trail_arn {
+            return Err(ApiError::new(
+                "CloudTrailARNInvalidException",
+                format!("{name} is not a valid trail ARN."),
+            ));
+        }
         return st
             .trails
             .iter()

@@ -208,3 +208,64 @@ async fn lake_closed_to_new_customers() {
         "OperationNotPermittedException",
     );
 }
+
+#[tokio::test]
+async fn pending_deletion_store_is_inactive_until_restored() {
+    let env = Env::start();
+    let aws = env.management().await;
+    let mut settings = store("doomed", false);
+    settings.termination_protection_enabled = false;
+    let arn = aws
+        .create_event_data_store(REGION, &settings)
+        .await
+        .unwrap()
+        .arn;
+    // Restoring a store that is not pending deletion is a state conflict.
+    assert_error(
+        aws.restore_event_data_store(REGION, &arn).await,
+        ErrorKind::Conflict,
+        "InvalidEventDataStoreStatusException",
+    );
+    aws.delete_event_data_store(REGION, &arn).await.unwrap();
+    assert_error(
+        aws.update_event_data_store(REGION, &arn, &settings).await,
+        ErrorKind::Conflict,
+        "InactiveEventDataStoreException",
+    );
+    aws.restore_event_data_store(REGION, &arn).await.unwrap();
+    aws.update_event_data_store(REGION, &arn, &settings)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn delegated_admin_org_store_is_owned_by_management() {
+    let env = Env::start();
+    env.with_delegated_admin().await;
+    let delegated = env.delegated().await;
+    let created = delegated
+        .create_event_data_store(REGION, &store("org-lake", true))
+        .await
+        .unwrap();
+    assert!(created.organization_enabled);
+    assert!(
+        created.arn.contains(&format!(":{MANAGEMENT_ACCOUNT}:")),
+        "{}",
+        created.arn
+    );
+    let got = delegated
+        .get_event_data_store(REGION, &created.arn)
+        .await
+        .unwrap()
+        .expect("the delegated admin reads it by ARN");
+    assert_eq!(got.name, "org-lake");
+    // Other members do not see organization stores.
+    assert_eq!(
+        env.member()
+            .await
+            .get_event_data_store(REGION, &created.arn)
+            .await
+            .unwrap(),
+        None
+    );
+}

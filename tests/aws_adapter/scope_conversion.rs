@@ -129,3 +129,30 @@ async fn reconversion_needs_the_org_bucket_policy() {
         "InsufficientS3BucketPolicyException",
     );
 }
+
+#[tokio::test]
+async fn store_reconversion_needs_the_org_key_policy() {
+    let env = Env::start();
+    env.enable_trusted_access().await;
+    let mgmt = env.management().await;
+    let arn = mgmt
+        .create_event_data_store(
+            REGION,
+            &EventDataStoreSettings {
+                name: "keyed".into(),
+                retention_period: 90,
+                start_ingestion: true,
+                kms_key_id: Some("arn:aws:kms:us-east-1:111111111111:key/no-org-policy-2".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .arn;
+    assert_prerequisite(
+        mgmt.set_event_data_store_organization_enabled(REGION, &arn, true)
+            .await,
+        KmsPolicy,
+        "InsufficientEncryptionPolicyException",
+    );
+}

@@ -65,8 +65,9 @@ impl Drop for Emulator {
 }
 
 /// The emulator binary: `$ORGTRAIL_EMULATOR_BIN`, else next to this test executable
-/// (`target/<profile>/orgtrail-emulator`), built with `cargo build -p orgtrail-emulator`
-/// first if it is missing.
+/// (`target/<profile>/orgtrail-emulator`). Under cargo, `cargo build -p orgtrail-emulator`
+/// runs first (a no-op when fresh; cargo does not hold its build lock while tests run),
+/// so that a stale emulator is never tested; without cargo it is built only if missing.
 pub fn binary() -> PathBuf {
     static BINARY_PATH: OnceLock<PathBuf> = OnceLock::new();
     BINARY_PATH
@@ -81,8 +82,14 @@ pub fn binary() -> PathBuf {
                 .and_then(|deps| deps.parent())
                 .expect("test executable lives in target/<profile>/deps");
             let path = profile_dir.join(format!("{BINARY}{}", std::env::consts::EXE_SUFFIX));
-            if !path.exists() {
-                build(profile_dir);
+            let under_cargo = std::env::var_os("CARGO").is_some();
+            if under_cargo || !path.exists() {
+                let built = build(profile_dir);
+                if let Err(e) = built {
+                    // A half-edited emulator in a shared tree must not hide a usable binary.
+                    assert!(path.exists(), "{e}");
+                    eprintln!("warning: {e}; testing the existing {}", path.display());
+                }
             }
             assert!(path.exists(), "{} missing after building", path.display());
             path
@@ -90,10 +97,10 @@ pub fn binary() -> PathBuf {
         .clone()
 }
 
-fn build(profile_dir: &std::path::Path) {
+fn build(profile_dir: &std::path::Path) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-p", BINARY]);
+    cmd.args(["build", "--quiet", "-p", BINARY]);
     if profile_dir.file_name().is_some_and(|p| p == "release") {
         cmd.arg("--release");
     }
@@ -102,6 +109,10 @@ fn build(profile_dir: &std::path::Path) {
     }
     let status = cmd
         .status()
-        .unwrap_or_else(|e| panic!("running cargo build -p {BINARY}: {e}"));
-    assert!(status.success(), "cargo build -p {BINARY} failed: {status}");
+        .map_err(|e| format!("running cargo build -p {BINARY}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo build -p {BINARY} failed: {status}"))
+    }
 }

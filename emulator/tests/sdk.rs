@@ -535,3 +535,109 @@ async fn concurrent_creates_of_one_name_yield_one_trail() {
     assert_eq!(ok, 1);
     assert_eq!(emu.state()["trails"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn organization_conditions_produce_their_documented_errors() {
+    let emu = Emulator::start_with(&[
+        "--member",
+        "222222222222,333333333333,444444444444,555555555555",
+    ]);
+    let org = organizations(&emu, MANAGEMENT, 1).await;
+    let ct = cloudtrail(&emu, MANAGEMENT).await;
+    let err = org
+        .register_delegated_administrator()
+        .account_id("222222222222")
+        .service_principal("cloudtrail.amazonaws.com")
+        .send()
+        .await
+        .expect_err("trusted access off");
+    assert_eq!(code(&err), "ConstraintViolationException");
+    assert!(format!("{err:?}").contains("SERVICE_ACCESS_NOT_ENABLED"));
+    org.enable_aws_service_access()
+        .service_principal("cloudtrail.amazonaws.com")
+        .send()
+        .await
+        .expect("enable");
+    for id in ["222222222222", "333333333333", "444444444444"] {
+        ct.register_organization_delegated_admin()
+            .member_account_id(id)
+            .send()
+            .await
+            .expect("register");
+    }
+    let err = ct
+        .register_organization_delegated_admin()
+        .member_account_id("555555555555")
+        .send()
+        .await
+        .expect_err("limit");
+    assert_eq!(code(&err), "DelegatedAdminAccountLimitExceededException");
+
+    // A delegated admin's org store lives in the management account; plain members can't see it.
+    let da = cloudtrail(&emu, DELEGATED).await;
+    let store = da
+        .create_event_data_store()
+        .name("org-store")
+        .organization_enabled(true)
+        .send()
+        .await
+        .expect("org store")
+        .event_data_store_arn
+        .expect("arn");
+    assert!(store.contains(":111111111111:eventdatastore/"));
+    let err = da
+        .create_event_data_store()
+        .name("org-store")
+        .organization_enabled(true)
+        .send()
+        .await
+        .expect_err("dup");
+    assert_eq!(code(&err), "EventDataStoreAlreadyExistsException");
+    let member = cloudtrail(&emu, "555555555555").await;
+    let err = member
+        .get_event_data_store()
+        .event_data_store(&store)
+        .send()
+        .await
+        .expect_err("hidden");
+    assert_eq!(code(&err), "EventDataStoreNotFoundException");
+
+    emu.hook(
+        "POST",
+        "/_emulator/config",
+        Some(r#"{"lake_open_to_new_customers": false}"#),
+    );
+    let err = member
+        .create_event_data_store()
+        .name("mine")
+        .send()
+        .await
+        .expect_err("closed");
+    assert_eq!(code(&err), "OperationNotPermittedException");
+
+    emu.hook(
+        "POST",
+        "/_emulator/config",
+        Some(r#"{"feature_set": "CONSOLIDATED_BILLING"}"#),
+    );
+    let err = ct
+        .create_trail()
+        .name("org")
+        .s3_bucket_name("orgtrail-logs")
+        .is_organization_trail(true)
+        .send()
+        .await
+        .expect_err("not all features");
+    assert_eq!(code(&err), "OrganizationNotInAllFeaturesModeException");
+    emu.hook(
+        "POST",
+        "/_emulator/config",
+        Some(r#"{"organization_in_use": false}"#),
+    );
+    let err = org
+        .describe_organization()
+        .send()
+        .await
+        .expect_err("no org");
+    assert_eq!(code(&err), "AWSOrganizationsNotInUseException");
+}

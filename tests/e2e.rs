@@ -390,8 +390,18 @@ fn s6_deletion_policy_retain_and_delete() {
         true
     );
 
-    s.kubectl_ok(&["delete", "orgtrail", "kept-trail", "--timeout=45s"]);
-    s.kubectl_ok(&["delete", "orgtrail", "dropped-trail", "--timeout=45s"]);
+    s.kubectl_ok(&[
+        "delete",
+        "orgtrails.orgtrail.dev",
+        "kept-trail",
+        "--timeout=45s",
+    ]);
+    s.kubectl_ok(&[
+        "delete",
+        "orgtrails.orgtrail.dev",
+        "dropped-trail",
+        "--timeout=45s",
+    ]);
     s.kubectl_ok(&[
         "delete",
         "orgeventdatastore",

@@ -210,7 +210,7 @@ impl Scenario {
 
     /// The object as JSON, or `None` if it does not exist.
     pub fn get(&self, kind: &str, name: &str) -> Option<Value> {
-        let out = self.kubectl(&["get", kind, name, "-o", "json"]);
+        let out = self.kubectl(&["get", &qualified(kind), name, "-o", "json"]);
         if !out.status.success() {
             return None;
         }
@@ -471,6 +471,21 @@ impl Drop for Scenario {
             self.force_clean();
         }
     }
+}
+
+/// `orgtrail` -> `orgtrails.orgtrail.dev`. `orgtrail` is both OrgTrail's singular and
+/// the category of all four kinds, and kubectl resolves it as the category; the
+/// fully qualified plural is unambiguous.
+pub fn qualified(kind: &str) -> String {
+    if kind.contains('.') {
+        return kind.to_owned();
+    }
+    let plural = match kind {
+        "trustedaccess" => "trustedaccesses".to_owned(),
+        k if k.ends_with('s') => k.to_owned(),
+        k => format!("{k}s"),
+    };
+    format!("{plural}.orgtrail.dev")
 }
 
 /// The `type` condition of an object, if present.

@@ -116,3 +116,21 @@ async fn call_observer_sees_every_port_call_once() {
         .collect();
     assert_eq!(seen, expected);
 }
+
+#[tokio::test]
+async fn refused_assume_role_is_access_denied() {
+    let env = Env::start();
+    let base = support::sdk_config(&env.emu, AKID_MEMBER, REGION).await;
+    let role = "arn:aws:iam::999999999999:role/Elsewhere";
+    let aws = SdkAws::new(&assume_role_config(&base, role, None).await, None);
+    let e = err(aws.describe_organization().await);
+    assert_eq!(
+        e.kind,
+        ErrorKind::AccessDenied {
+            action: "sts:AssumeRole".into()
+        },
+        "{e}"
+    );
+    assert_eq!(e.code, "AccessDenied");
+    assert_eq!(e.operation, "DescribeOrganization");
+}

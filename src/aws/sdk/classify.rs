@@ -311,6 +311,16 @@ where
             DisplayErrorContext(&err).to_string(),
         ),
         SdkError::DispatchFailure(d) => {
+            if let Some((status, code, message)) = assume_role_refusal(&err) {
+                let failure = Failure {
+                    code: &code,
+                    message: &message,
+                    reason: None,
+                    status,
+                };
+                let kind = classify(Service::Sts, "AssumeRole", failure);
+                return AwsError::new(kind, operation, code, message);
+            }
             // A bad endpoint URL is a configuration error; everything else on the wire
             // (connection refused, reset, I/O timeout) may go away.
             let kind = if d.is_user() {
@@ -340,6 +350,31 @@ where
             DisplayErrorContext(&err).to_string(),
         ),
     }
+}
+
+/// STS refusing the `AssumeRole` behind an assume-role `SdkConfig`. The SDK reports it as
+/// a dispatch failure of the call that needed credentials; what matters is STS's own
+/// answer (a role that does not trust us stays refused, unlike a dropped connection).
+fn assume_role_refusal<E>(err: &SdkError<E, HttpResponse>) -> Option<(Option<u16>, String, String)>
+where
+    E: std::error::Error + 'static,
+{
+    type AssumeRoleSdkError = aws_sdk_sts::error::SdkError<
+        aws_sdk_sts::operation::assume_role::AssumeRoleError,
+        HttpResponse,
+    >;
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        if let Some(SdkError::ServiceError(ctx)) = e.downcast_ref::<AssumeRoleSdkError>() {
+            return Some((
+                Some(ctx.raw().status().as_u16()),
+                ctx.err().code().unwrap_or("Unknown").to_owned(),
+                ctx.err().message().unwrap_or_default().to_owned(),
+            ));
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// A failure of ours, shaped like AWS's (e.g. a response missing a required member).

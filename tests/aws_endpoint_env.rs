@@ -31,6 +31,11 @@ fn aws_endpoint_url_from_the_environment() {
     runtime.block_on(async {
         let conf = load_config(None, None).await;
         assert_eq!(conf.endpoint_url(), Some(emu.url()));
+        let timeouts = conf.timeout_config().expect("timeouts are configured");
+        assert_eq!(
+            timeouts.operation_attempt_timeout(),
+            Some(orgtrail_operator::aws::sdk::ATTEMPT_TIMEOUT)
+        );
         let aws = SdkAws::new(&conf, None);
         assert_eq!(aws.endpoint_url(), Some(emu.url()));
         assert_eq!(

@@ -20,10 +20,11 @@ mod organizations;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_types::region::Region;
-use aws_types::sdk_config::{SharedCredentialsProvider, SharedTimeSource};
+use aws_types::sdk_config::{SharedCredentialsProvider, SharedTimeSource, TimeoutConfig};
 
 use crate::aws::{AwsResult, CallObserver};
 use classify::Service;
@@ -136,10 +137,21 @@ impl SdkAws {
     }
 }
 
+/// Per-attempt limit: the SDK sets none, and a hung connection would hold a reconcile
+/// forever. A timed-out attempt is retried by the SDK, then reported as `Transient`.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Limit for one call including the SDK's retries.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Load the standard `SdkConfig` (environment, profile, IMDS/IRSA...), with an optional
-/// region and endpoint override on top.
+/// region and endpoint override on top, and timeouts so that no call hangs forever.
 pub async fn load_config(region: Option<String>, endpoint_url: Option<String>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
     if let Some(region) = region {
         loader = loader.region(Region::new(region));
     }

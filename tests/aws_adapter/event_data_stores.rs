@@ -64,6 +64,20 @@ async fn round_trip_with_protection_deletion_and_restore() {
         settings.advanced_event_selectors
     );
     assert_eq!(aws.list_tags(REGION, &arn).await.unwrap(), settings.tags);
+    aws.add_tags(
+        REGION,
+        &arn,
+        &BTreeMap::from([("env".into(), "prod".into())]),
+    )
+    .await
+    .unwrap();
+    aws.remove_tags(REGION, &arn, &["team".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        aws.list_tags(REGION, &arn).await.unwrap(),
+        BTreeMap::from([("env".to_owned(), "prod".to_owned())])
+    );
 
     let mut changed = settings.clone();
     changed.retention_period = 365;

@@ -33,3 +33,8 @@ build:
 ## Start apiserver + emulator + operator, apply examples/, walk the disable/re-enable story.
 demo: build testenv
 	hack/demo.sh
+
+## Convergence latency, AWS calls per object, operator memory/CPU (not part of `make test`;
+## method and latest figures in docs/benchmarks.md). Writes target/bench/results.json.
+bench:
+	hack/with-testenv.sh $(CARGO) bench --bench convergence

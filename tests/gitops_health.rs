@@ -119,7 +119,10 @@ fn kstatus_and_argocd_health_of_live_objects() {
     let mut expect = Vec::new();
 
     // A fresh object nobody has reconciled: no status at all.
-    cp.kubectl_stdin(&["apply", "-f", "-"], &org_trail("gh-fresh", "orgtrail-logs"));
+    cp.kubectl_stdin(
+        &["apply", "-f", "-"],
+        &org_trail("gh-fresh", "orgtrail-logs"),
+    );
     expect.push(Expect {
         file: capture(&cp, &samples, "fresh-orgtrail", "orgtrails", "gh-fresh"),
         kstatus: "InProgress",
@@ -152,7 +155,10 @@ fn kstatus_and_argocd_health_of_live_objects() {
     }
 
     // Stalled on invalid input: the bucket does not exist; only a spec change helps.
-    cp.kubectl_stdin(&["apply", "-f", "-"], &org_trail("gh-stalled", "no-such-bucket"));
+    cp.kubectl_stdin(
+        &["apply", "-f", "-"],
+        &org_trail("gh-stalled", "no-such-bucket"),
+    );
     wait_until(&cp, &op, "orgtrails", "gh-stalled", "Stalled", |o| {
         condition(o, "Stalled").is_some_and(|(s, _)| s == "True")
     });
@@ -172,11 +178,21 @@ fn kstatus_and_argocd_health_of_live_objects() {
         "-p",
         r#"{"spec":{"state":"Disabled","disableConfirmation":"disable"}}"#,
     ]);
-    cp.kubectl_stdin(&["apply", "-f", "-"], &org_trail("gh-waiting", "orgtrail-logs"));
-    wait_until(&cp, &op, "orgtrails", "gh-waiting", "waiting for trusted access", |o| {
-        condition(o, "Reconciling") == Some(("True".into(), "TrustedAccessDisabled".into()))
-            && condition(o, "Ready").is_some_and(|(s, _)| s == "False")
-    });
+    cp.kubectl_stdin(
+        &["apply", "-f", "-"],
+        &org_trail("gh-waiting", "orgtrail-logs"),
+    );
+    wait_until(
+        &cp,
+        &op,
+        "orgtrails",
+        "gh-waiting",
+        "waiting for trusted access",
+        |o| {
+            condition(o, "Reconciling") == Some(("True".into(), "TrustedAccessDisabled".into()))
+                && condition(o, "Ready").is_some_and(|(s, _)| s == "False")
+        },
+    );
     expect.push(Expect {
         file: capture(&cp, &samples, "waiting-orgtrail", "orgtrails", "gh-waiting"),
         kstatus: "InProgress",
@@ -192,7 +208,10 @@ fn kstatus_and_argocd_health_of_live_objects() {
     ] {
         cp.kubectl_ok(&["delete", kind, name, "--wait=false"]);
         let obj = cp.get(kind, name).expect("held by its finalizer");
-        assert!(obj.pointer("/metadata/deletionTimestamp").is_some(), "{obj:#}");
+        assert!(
+            obj.pointer("/metadata/deletionTimestamp").is_some(),
+            "{obj:#}"
+        );
         expect.push(Expect {
             file: capture(&cp, &samples, &format!("deleting-{kind}"), kind, name),
             kstatus: "Terminating",
@@ -214,7 +233,10 @@ fn kstatus_and_argocd_health_of_live_objects() {
     assert_eq!(verdicts.len(), expect.len(), "{out}");
     let mut wrong = Vec::new();
     for (e, v) in expect.iter().zip(&verdicts) {
-        let got = (v["kstatus"]["status"].as_str(), v["argocd"]["status"].as_str());
+        let got = (
+            v["kstatus"]["status"].as_str(),
+            v["argocd"]["status"].as_str(),
+        );
         if got != (Some(e.kstatus), Some(e.argocd)) {
             wrong.push(format!(
                 "{}: want kstatus {} / Argo CD {}, got {v}",
@@ -225,7 +247,10 @@ fn kstatus_and_argocd_health_of_live_objects() {
         }
         // Argo CD shows the message: it must carry the operator's reason.
         assert!(
-            !v["argocd"]["message"].as_str().unwrap_or_default().is_empty(),
+            !v["argocd"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
             "{v}"
         );
     }
@@ -243,7 +268,15 @@ fn argocd_health_test_yaml_cases_pass() {
         .expect("running gitops-health");
     assert!(out.status.success(), "{}", cluster::describe(&out));
     let report = String::from_utf8_lossy(&out.stdout);
-    for kind in ["TrustedAccess", "DelegatedAdmin", "OrgTrail", "OrgEventDataStore"] {
-        assert!(report.contains(&format!("orgtrail.dev/{kind} ")), "{kind} untested:\n{report}");
+    for kind in [
+        "TrustedAccess",
+        "DelegatedAdmin",
+        "OrgTrail",
+        "OrgEventDataStore",
+    ] {
+        assert!(
+            report.contains(&format!("orgtrail.dev/{kind} ")),
+            "{kind} untested:\n{report}"
+        );
     }
 }

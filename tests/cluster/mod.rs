@@ -41,13 +41,19 @@ pub fn tool(name: &str) -> PathBuf {
             PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/orgtrail-testenv")
         });
     let path = cache.join("bin").join(name);
-    assert!(path.exists(), "{} missing: run hack/testenv/build.sh", path.display());
+    assert!(
+        path.exists(),
+        "{} missing: run hack/testenv/build.sh",
+        path.display()
+    );
     path
 }
 
 /// Runs `cmd`, panicking with its output unless it succeeds; returns stdout.
 pub fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
     assert!(out.status.success(), "{cmd:?} failed: {}", describe(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -94,8 +100,19 @@ impl ControlPlane {
     /// Starts one with the repository's CRDs installed and established.
     pub fn with_crds() -> ControlPlane {
         let cp = ControlPlane::start();
-        cp.kubectl_ok(&["apply", "--server-side", "-f", &root().join("crds").to_string_lossy()]);
-        cp.kubectl_ok(&["wait", "--for=condition=established", "--timeout=60s", "crd", "--all"]);
+        cp.kubectl_ok(&[
+            "apply",
+            "--server-side",
+            "-f",
+            &root().join("crds").to_string_lossy(),
+        ]);
+        cp.kubectl_ok(&[
+            "wait",
+            "--for=condition=established",
+            "--timeout=60s",
+            "crd",
+            "--all",
+        ]);
         cp
     }
 
@@ -137,7 +154,11 @@ impl ControlPlane {
         let mut cmd = Command::new(tool("kubectl"));
         cmd.args(args)
             .env("KUBECONFIG", kubeconfig)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawning kubectl");
@@ -155,7 +176,11 @@ impl ControlPlane {
     /// An object as JSON, or `None` if it does not exist.
     pub fn get(&self, kind: &str, name: &str) -> Option<Value> {
         let out = self.kubectl(&["get", kind, name, "-o", "json", "--ignore-not-found"]);
-        assert!(out.status.success(), "kubectl get {kind} {name}: {}", describe(&out));
+        assert!(
+            out.status.success(),
+            "kubectl get {kind} {name}: {}",
+            describe(&out)
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         (!text.trim().is_empty())
             .then(|| serde_json::from_str(&text).expect("kubectl get -o json is JSON"))
@@ -203,7 +228,13 @@ impl Operator {
     pub fn start(kubeconfig: &Path, aws_url: &str, log: PathBuf, extra: &[&str]) -> Operator {
         let file = std::fs::File::create(&log).expect("operator log file");
         let child = Command::new(env!("CARGO_BIN_EXE_orgtrail-operator"))
-            .args(["run", "--region", "us-east-1", "--aws-endpoint-url", aws_url])
+            .args([
+                "run",
+                "--region",
+                "us-east-1",
+                "--aws-endpoint-url",
+                aws_url,
+            ])
             .args(["--metrics-addr", "127.0.0.1:0", "--resync-seconds", "2"])
             .args(extra)
             .env("KUBECONFIG", kubeconfig)

@@ -295,12 +295,17 @@ impl LeaderElection {
                     }
                 }
                 event = lease_events.next() => {
-                    let released = match event {
+                    let held_by_other = view.holder.as_ref().is_some_and(|h| *h != cfg.identity);
+                    let restart = match event {
                         Some(Ok(watcher::Event::Apply(lease) | watcher::Event::InitApply(lease))) => {
                             seen_in_relist = true;
                             view = LeaseView::from_lease(&lease);
-                            view.holder.is_none()
+                            // Released by its holder while our manager sleeps until the
+                            // expiry it last saw.
+                            held_by_other && view.holder.is_none() && !*contender.locked.borrow()
                         }
+                        // The manager cannot lock a Lease that is gone; a fresh one
+                        // recreates it.
                         Some(Ok(watcher::Event::Delete(_))) => {
                             view = LeaseView::default();
                             true
@@ -324,10 +329,12 @@ impl LeaderElection {
                         None => break (Err(anyhow::anyhow!("lease watch ended")), Some(contender)),
                     };
                     debug!(?view, "observed lease");
-                    if released && !*contender.locked.borrow() {
-                        // Our lease manager sleeps until the expiry it last saw; restart
-                        // it so it takes the released Lease now.
-                        debug!("lease released by its holder; contending now");
+                    if restart {
+                        debug!("lease released or deleted; contending now");
+                        if *contender.locked.borrow() {
+                            running = None;
+                            self.leading.send_replace(false);
+                        }
                         match self.restart_contender(contender, &mut shutdown).await {
                             Some(fresh) => contender = fresh,
                             None => break (Ok(()), None),
@@ -341,10 +348,16 @@ impl LeaderElection {
         // Stop acting before letting anyone else in.
         drop(running);
         self.leading.send_replace(false);
-        if let Some(contender) = contender
-            && stop_contender(contender).await.is_some()
-        {
-            info!(identity = %cfg.identity, "left the election; lease released if held");
+        if let Some(contender) = contender {
+            if *contender.locked.borrow() {
+                if release_and_stop(contender).await {
+                    info!(identity = %cfg.identity, "stepped down; lease released");
+                }
+            } else {
+                // Not holding it: nothing to release. (Letting the manager "release"
+                // here could clear a Lease it wrongly believes expired.)
+                contender.task.abort();
+            }
         }
         outcome
     }
@@ -381,16 +394,16 @@ impl LeaderElection {
         }
     }
 
-    /// Stops the lease manager and starts it again (reusing it when it stopped cleanly).
+    /// Replaces the lease manager by a fresh one, which looks at the Lease at once.
+    /// The old one is aborted rather than asked to release: it does not hold the Lease,
+    /// and its release would clear a Lease it wrongly believes expired.
     async fn restart_contender(
         &self,
         contender: Contender,
         shutdown: &mut Pin<&mut impl Future<Output = ()>>,
     ) -> Option<Contender> {
-        match stop_contender(contender).await {
-            Some(manager) => Some(watch_manager(manager).await),
-            None => self.start_contender(shutdown).await,
-        }
+        contender.task.abort();
+        self.start_contender(shutdown).await
     }
 }
 
@@ -399,25 +412,25 @@ async fn watch_manager(manager: LeaseManager) -> Contender {
     Contender { locked, task }
 }
 
-/// Closes the manager's channel, which makes it release the Lease if it holds it, and
-/// waits (bounded) for that. Returns the manager if it stopped cleanly.
-async fn stop_contender(contender: Contender) -> Option<LeaseManager> {
+/// Closes the manager's channel, which makes it release the Lease it holds, and waits
+/// (bounded) for that. True if the release went through.
+async fn release_and_stop(contender: Contender) -> bool {
     let Contender { locked, mut task } = contender;
     drop(locked);
     match tokio::time::timeout(RELEASE_TIMEOUT, &mut task).await {
-        Ok(Ok(Ok(manager))) => Some(manager),
+        Ok(Ok(Ok(_manager))) => true,
         Ok(Ok(Err(err))) => {
             warn!(%err, "releasing the leader election lease failed; it will expire");
-            None
+            false
         }
         Ok(Err(err)) => {
             warn!(%err, "lease manager task failed");
-            None
+            false
         }
         Err(_) => {
             warn!("releasing the leader election lease timed out; it will expire");
             task.abort();
-            None
+            false
         }
     }
 }

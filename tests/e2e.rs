@@ -474,6 +474,60 @@ fn s7_delegated_admin_manages_the_org_trail() {
     s.finish();
 }
 
+/// A delegated-admin operator with a management-account role to assume does the
+/// management-only steps too: after an out-of-band disable (when the delegated admin can
+/// no longer even see the now account-level trail and store) it re-enables trusted access
+/// and converts both back through the role.
+#[test]
+fn s7b_delegated_admin_with_management_role_reconverts() {
+    let mut s = Scenario::start();
+    s.start_operator_with(
+        AKID_DELEGATED,
+        &[
+            "--management-role-arn",
+            "arn:aws:iam::111111111111:role/OrgTrailManagement",
+        ],
+    );
+    s.apply_example("");
+    s.wait_examples_ready();
+    let store = store_arn(&s);
+    wait_org_scope(&mut s, &store, true);
+    s.aws(
+        AKID_MANAGEMENT,
+        &[
+            "organizations",
+            "disable-aws-service-access",
+            "--service-principal",
+            CLOUDTRAIL,
+        ],
+    );
+    s.wait_for("trusted access re-enabled", TIMEOUT, |s| {
+        s.trusted_services()
+            .iter()
+            .any(|p| p == CLOUDTRAIL)
+            .then_some(())
+    });
+    wait_org_scope(&mut s, &store, true);
+    s.wait_for("Reconverted events", TIMEOUT, |s| {
+        (s.has_event("Normal", "Reconverted", "OrgTrail", TRAIL)
+            && s.has_event(
+                "Normal",
+                "Reconverted",
+                "OrgEventDataStore",
+                "organization-lake",
+            ))
+        .then_some(())
+    });
+    let updates = s.emu.calls_of("UpdateTrail");
+    assert!(
+        updates
+            .iter()
+            .any(|c| c["account"] == "111111111111" && c["outcome"] == "ok"),
+        "the trail was not converted back with management credentials: {updates:#?}"
+    );
+    s.finish();
+}
+
 // ------------------------------------------------------------------------ 8
 
 const BULK: usize = 20;

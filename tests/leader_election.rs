@@ -207,7 +207,6 @@ async fn wait_for_renewal(leases: &Api<Lease>, name: &str) {
 }
 
 #[tokio::test]
-#[ignore = "needs a real API server: run via make test"]
 async fn one_leader_at_a_time_and_fast_handover() {
     let client = client().await;
     let leases: Api<Lease> = Api::namespaced(client.clone(), NAMESPACE);

@@ -15,7 +15,7 @@ use super::rules::{ACCOUNT_ID, ACCOUNT_ID_MSG, IMMUTABLE};
     version = "v1alpha1",
     kind = "DelegatedAdmin",
     shortname = "da",
-    category = "orgtrail",
+    category = "orgtrail-all",
     doc = "A CloudTrail delegated administrator account of the organization.",
     status = "DelegatedAdminStatus",
     printcolumn(

@@ -16,7 +16,7 @@ use super::selectors::AdvancedEventSelector;
     version = "v1alpha1",
     kind = "OrgEventDataStore",
     shortname = "oeds",
-    category = "orgtrail",
+    category = "orgtrail-all",
     doc = "A CloudTrail Lake organization event data store.",
     status = "OrgEventDataStoreStatus",
     printcolumn(

@@ -42,7 +42,7 @@ const ROLE_ARN_MSG: &str =
     version = "v1alpha1",
     kind = "OrgTrail",
     shortname = "otrail",
-    category = "orgtrail",
+    category = "orgtrail-all",
     doc = "A CloudTrail organization trail.",
     status = "OrgTrailStatus",
     printcolumn(

@@ -19,7 +19,7 @@ use super::common::{Conditions, conditions_schema, default_service_principal};
     kind = "TrustedAccess",
     plural = "trustedaccesses",
     shortname = "ta",
-    category = "orgtrail",
+    category = "orgtrail-all",
     doc = "Trusted access of AWS Organizations for CloudTrail.",
     status = "TrustedAccessStatus",
     printcolumn(

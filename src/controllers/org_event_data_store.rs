@@ -143,13 +143,19 @@ async fn converge(
 ) -> AwsResult<Health> {
     let spec = &e.spec;
     let region = spec.home_region.as_str();
-    let ct = ctx.aws.primary.cloudtrail.as_ref();
     let owner = tags::owner_value("OrgEventDataStore", &e.name_any());
     let desired = settings(spec, &owner);
 
-    let (mut store, observed_tags) = match find(ct, region, status.arn.as_deref(), &spec.name)
-        .await?
-    {
+    // As for trails: after trusted access is disabled, a delegated administrator no longer
+    // sees the management account's store; look with management credentials too.
+    let mut ct = ctx.aws.primary.cloudtrail.as_ref();
+    let mut found = find(ct, region, status.arn.as_deref(), &spec.name).await?;
+    if found.is_none() && ctx.aws.management.is_some() {
+        ct = ctx.aws.management().cloudtrail.as_ref();
+        found = find(ct, region, status.arn.as_deref(), &spec.name).await?;
+    }
+
+    let (mut store, observed_tags) = match found {
         Some(store) => {
             let observed_tags = ct.list_tags(region, &store.arn).await?;
             if let Ownership::Foreign(by) = tags::ownership(&observed_tags, &owner) {
@@ -188,7 +194,20 @@ async fn converge(
                 )
                 .await;
             }
-            let created = ct.create_event_data_store(region, &desired).await?;
+            let created = match ct.create_event_data_store(region, &desired).await {
+                Ok(created) => created,
+                Err(err) if err.kind == ErrorKind::AlreadyExists => {
+                    return Ok(Health::Stalled {
+                        reason: "NotVisible",
+                        message: format!(
+                            "an event data store named {} exists but these credentials cannot see it: if trusted access was disabled, it is now an account-level store of the management account, and converting it back needs management credentials (--management-role-arn) ({}: {})",
+                            spec.name, err.code, err.message
+                        ),
+                        spec_change_needed: false,
+                    });
+                }
+                Err(err) => return Err(err),
+            };
             event(
                 ctx,
                 e,

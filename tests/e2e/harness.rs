@@ -94,6 +94,11 @@ impl Scenario {
 
     /// Start the operator (leader election off) with `access_key`.
     pub fn start_operator_as(&mut self, access_key: &str) {
+        self.start_operator_with(access_key, &[]);
+    }
+
+    /// Start the operator with `access_key` and extra `run` flags.
+    pub fn start_operator_with(&mut self, access_key: &str, extra: &[&str]) {
         assert!(self.operator.is_none(), "an operator is already running");
         let n = fs::read_dir(self.dir.path()).map_or(0, |d| d.count());
         let log = self.dir.path().join(format!("operator-{n}.log"));
@@ -115,6 +120,7 @@ impl Scenario {
                 "false",
             ])
             .args(["--lease-namespace", "default"])
+            .args(extra)
             .env("KUBECONFIG", &self.kubeconfig)
             .env("AWS_ACCESS_KEY_ID", access_key)
             .env("AWS_SECRET_ACCESS_KEY", "any-secret")

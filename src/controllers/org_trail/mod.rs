@@ -79,11 +79,20 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
     status.arn = Some(arn.clone());
     status.home_region = Some(region.to_string());
     status.owner_account_id = Some(owner_account);
-    let ct = &ctx.aws.primary.cloudtrail;
     let owner = tags::owner_value("OrgTrail", &t.name_any());
     let settings = plan::settings(spec, &owner);
 
-    let (mut trail, observed_tags) = match ct.get_trail(region, &arn).await? {
+    // Once trusted access is disabled, an organization trail is an ordinary trail of the
+    // management account: a delegated administrator gets TrailNotFound for it. Look with
+    // the management credentials too (when we have them) before concluding it is gone.
+    let mut ct = &ctx.aws.primary.cloudtrail;
+    let mut found = ct.get_trail(region, &arn).await?;
+    if found.is_none() && ctx.aws.management.is_some() {
+        ct = &ctx.aws.management().cloudtrail;
+        found = ct.get_trail(region, &arn).await?;
+    }
+
+    let (mut trail, observed_tags) = match found {
         Some(trail) => {
             let observed_tags = ct.list_tags(region, &arn).await?;
             if let Ownership::Foreign(by) = tags::ownership(&observed_tags, &owner) {
@@ -118,7 +127,22 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
                 )
                 .await;
             }
-            let created = ct.create_trail(region, &settings).await?;
+            let created = match ct.create_trail(region, &settings).await {
+                Ok(created) => created,
+                // Invisible to us yet existing: most likely our own trail, turned into the
+                // management account's account-level trail when trusted access went away.
+                Err(e) if e.kind == ErrorKind::AlreadyExists => {
+                    return Ok(Health::Stalled {
+                        reason: "NotVisible",
+                        message: format!(
+                            "a trail named {} exists but these credentials cannot see {arn}: if trusted access was disabled, it is now an account-level trail of the management account, and converting it back needs management credentials (--management-role-arn) ({}: {})",
+                            spec.name, e.code, e.message
+                        ),
+                        spec_change_needed: false,
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             event(
                 ctx,
                 t,

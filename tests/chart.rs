@@ -278,6 +278,7 @@ fn operator_runs_as_the_charts_service_account() {
         .filter(|e| e["reportingController"] == "orgtrail-operator")
         .count();
     assert!(ours > 0, "the operator recorded events: {events:#}");
+    assert_policy_covers(&emu.calls());
     assert!(
         !op.logs().contains("forbidden"),
         "no request was forbidden:\n{}",
@@ -330,6 +331,43 @@ fn operator_runs_as_the_charts_service_account() {
         || states(&cp, &broken, &op),
     );
     op.stop();
+}
+
+/// Every AWS call the operator made (the emulator's call log) is an action that
+/// docs/iam-policy.json allows; sts:GetCallerIdentity needs no permission.
+fn assert_policy_covers(calls: &[Value]) {
+    let text = std::fs::read_to_string(root().join("docs/iam-policy.json")).unwrap();
+    let policy: Value = serde_json::from_str(&text).expect("docs/iam-policy.json is JSON");
+    let mut allowed = BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("Statement list") {
+        assert_eq!(statement["Effect"], "Allow", "{statement}");
+        match &statement["Action"] {
+            Value::String(a) => {
+                allowed.insert(a.to_lowercase());
+            }
+            Value::Array(list) => {
+                allowed.extend(list.iter().map(|a| a.as_str().unwrap().to_lowercase()));
+            }
+            other => panic!("Action {other}"),
+        }
+    }
+    assert!(!calls.is_empty(), "the emulator saw the operator's calls");
+    let missing: BTreeSet<String> = calls
+        .iter()
+        .map(|c| {
+            format!(
+                "{}:{}",
+                c["service"].as_str().unwrap(),
+                c["operation"].as_str().unwrap()
+            )
+            .to_lowercase()
+        })
+        .filter(|a| a != "sts:getcalleridentity" && !allowed.contains(a))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "called but not in docs/iam-policy.json: {missing:?}"
+    );
 }
 
 fn probe_trail(name: &str) -> String {

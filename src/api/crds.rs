@@ -7,12 +7,37 @@ use super::{DelegatedAdmin, OrgEventDataStore, OrgTrail, TrustedAccess};
 
 /// Every CRD with the file stem it is written under (`crds/<stem>.yaml`).
 pub fn all() -> Vec<(&'static str, CustomResourceDefinition)> {
-    vec![
+    let mut crds = vec![
         ("trustedaccess", TrustedAccess::crd()),
         ("delegatedadmin", DelegatedAdmin::crd()),
         ("orgtrail", OrgTrail::crd()),
         ("orgeventdatastore", OrgEventDataStore::crd()),
-    ]
+    ];
+    for (_, crd) in &mut crds {
+        default_observed_generation(crd);
+    }
+    crds
+}
+
+/// Default `status` to `{observedGeneration: 0}`. kstatus (Flux) judges an object without
+/// `observedGeneration` and without conditions as Current, i.e. healthy before the operator
+/// ever saw it; with the default, a new object reads "generation 1, observed 0": InProgress.
+fn default_observed_generation(crd: &mut CustomResourceDefinition) {
+    for version in &mut crd.spec.versions {
+        let status = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+            .and_then(|s| s.properties.as_mut())
+            .and_then(|p| p.get_mut("status"));
+        if let Some(status) = status {
+            status.default = Some(
+                k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::JSON(
+                    serde_json::json!({"observedGeneration": 0}),
+                ),
+            );
+        }
+    }
 }
 
 /// A CRD as the YAML document committed under `crds/`.

@@ -261,3 +261,88 @@ pub async fn event<K: Reconciled>(
 pub fn now() -> Time {
     Time(k8s_openapi::jiff::Timestamp::now())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(kind: ErrorKind) -> AwsError {
+        AwsError::new(kind, "CreateTrail", "SomeCode", "AWS says no")
+    }
+
+    #[test]
+    fn trusted_access_off_is_waiting_not_an_error() {
+        let h = health_of(err(ErrorKind::PrerequisiteMissing(
+            Prerequisite::TrustedAccessDisabled,
+        )));
+        assert!(matches!(
+            h,
+            Ok(Health::Waiting {
+                reason: "TrustedAccessDisabled",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn human_fixes_stall_and_name_their_cause() {
+        match health_of(err(ErrorKind::PrerequisiteMissing(
+            Prerequisite::BucketPolicy,
+        ))) {
+            Ok(Health::Stalled {
+                reason,
+                spec_change_needed,
+                ..
+            }) => {
+                assert_eq!(reason, "InsufficientS3BucketPolicy");
+                assert!(
+                    !spec_change_needed,
+                    "a bucket policy fix happens in AWS: keep looking"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match health_of(err(ErrorKind::AccessDenied {
+            action: "cloudtrail:CreateTrail".into(),
+        })) {
+            Ok(Health::Stalled {
+                reason, message, ..
+            }) => {
+                assert_eq!(reason, "AccessDenied");
+                assert!(message.contains("cloudtrail:CreateTrail"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            health_of(err(ErrorKind::InvalidInput)),
+            Ok(Health::Stalled {
+                reason: "InvalidInput",
+                spec_change_needed: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn retryable_failures_go_to_backoff() {
+        for kind in [
+            ErrorKind::Throttled,
+            ErrorKind::Transient,
+            ErrorKind::Conflict,
+        ] {
+            let e = health_of(err(kind)).expect_err("retryable");
+            assert!(matches!(e, Error::Aws(_)));
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let first = backoff(1);
+        assert!(first >= Duration::from_millis(800) && first <= Duration::from_millis(1200));
+        let fourth = backoff(4);
+        assert!(fourth >= Duration::from_millis(6400) && fourth <= Duration::from_millis(9600));
+        for attempt in [10, 20, u32::MAX] {
+            assert!(backoff(attempt) <= Duration::from_secs(360), "{attempt}");
+        }
+    }
+}

@@ -155,6 +155,36 @@ async fn converge(
         found = find(ct, region, status.arn.as_deref(), &spec.name).await?;
     }
 
+    // A store deleted by hand sits in PENDING_DELETION for 7 days, where AWS refuses even
+    // ListTags. Ours (the ARN we recorded) is restored; someone else's is left alone.
+    if let Some(store) = found.as_mut()
+        && store.status == EventDataStoreStatus::PendingDeletion
+    {
+        if status.arn.as_deref() != Some(store.arn.as_str()) {
+            return Ok(Health::Stalled {
+                reason: "NameClash",
+                message: format!(
+                    "event data store {} of that name is pending deletion and was not created by this object",
+                    store.arn
+                ),
+                spec_change_needed: false,
+            });
+        }
+        let arn = store.arn.clone();
+        ct.restore_event_data_store(region, &arn).await?;
+        event(
+            ctx,
+            e,
+            EventType::Warning,
+            "Restored",
+            &format!("event data store {arn} was deleted outside the operator; restored it"),
+        )
+        .await;
+        if let Some(restored) = ct.get_event_data_store(region, &arn).await? {
+            *store = restored;
+        }
+    }
+
     let (mut store, observed_tags) = match found {
         Some(store) => {
             let observed_tags = ct.list_tags(region, &store.arn).await?;
@@ -221,22 +251,6 @@ async fn converge(
     };
     let arn = store.arn.clone();
     status.arn = Some(arn.clone());
-
-    if store.status == EventDataStoreStatus::PendingDeletion {
-        ct.restore_event_data_store(region, &arn).await?;
-        event(
-            ctx,
-            e,
-            EventType::Warning,
-            "Restored",
-            &format!("event data store {arn} was deleted outside the operator; restored it"),
-        )
-        .await;
-        store = ct
-            .get_event_data_store(region, &arn)
-            .await?
-            .unwrap_or(store);
-    }
 
     if spec.organization_enabled != store.organization_enabled {
         if spec.organization_enabled {
@@ -370,4 +384,51 @@ async fn write(
         return Ok(());
     }
     patch_status(ctx, e, status).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::org_event_data_store::BillingMode;
+
+    fn spec() -> OrgEventDataStoreSpec {
+        serde_json::from_value(serde_json::json!({"name": "lake", "homeRegion": "us-east-1"}))
+            .unwrap()
+    }
+
+    fn observed(spec: &OrgEventDataStoreSpec) -> EventDataStore {
+        EventDataStore {
+            arn: "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/x".into(),
+            name: spec.name.clone(),
+            status: EventDataStoreStatus::Enabled,
+            advanced_event_selectors: vec![],
+            multi_region_enabled: true,
+            organization_enabled: true,
+            retention_period: 366,
+            termination_protection_enabled: true,
+            kms_key_id: None,
+            billing_mode: BillingMode::ExtendableRetentionPricing,
+        }
+    }
+
+    #[test]
+    fn defaults_match_a_default_store() {
+        let spec = spec();
+        assert_eq!(drift(&spec, &observed(&spec)), Vec::<&str>::new());
+        let s = settings(&spec, "OrgEventDataStore/lake");
+        assert!(s.organization_enabled && s.termination_protection_enabled && s.start_ingestion);
+    }
+
+    #[test]
+    fn drift_names_each_field_and_ignores_undeclared_selectors() {
+        let spec = spec();
+        let mut o = observed(&spec);
+        o.retention_period = 90;
+        o.termination_protection_enabled = false;
+        o.advanced_event_selectors = vec![Default::default()];
+        assert_eq!(
+            drift(&spec, &o),
+            ["RetentionPeriod", "TerminationProtectionEnabled"]
+        );
+    }
 }

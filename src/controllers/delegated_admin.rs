@@ -5,8 +5,8 @@ use std::sync::Arc;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
-use super::conditions::{Extra, Health, conditions};
-use super::{Reconciled, event, health_of, next_action, now, patch_status};
+use super::conditions::{Extra, Health};
+use super::{Reconciled, event};
 use crate::api::{DelegatedAdmin, DelegatedAdminStatus, DeletionPolicy};
 use crate::aws::{AwsResult, ErrorKind};
 use crate::runtime::context::Context;
@@ -17,14 +17,31 @@ impl Reconciled for DelegatedAdmin {
     const CLEANUP: bool = true;
     const FOLLOWS_TRUSTED_ACCESS: bool = true;
 
-    async fn apply(da: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
-        let mut status = da.status.clone().unwrap_or_default();
-        let health = match converge(&da, &ctx, &mut status).await {
-            Ok(health) => health,
-            Err(e) => health_of(e)?,
-        };
-        write(&ctx, &da, status, &health).await?;
-        Ok(next_action(&health, &ctx))
+    type Status = DelegatedAdminStatus;
+
+    fn status(&self) -> Option<&DelegatedAdminStatus> {
+        self.status.as_ref()
+    }
+
+    async fn converge(
+        &self,
+        ctx: &Context,
+        status: &mut DelegatedAdminStatus,
+    ) -> AwsResult<Health> {
+        converge(self, ctx, status).await
+    }
+
+    fn extras(status: &DelegatedAdminStatus, _: &Health) -> Vec<Extra> {
+        status
+            .registered
+            .map(|r| Extra {
+                type_: "Registered",
+                status: r,
+                reason: if r { "Registered" } else { "NotRegistered" },
+                message: String::new(),
+            })
+            .into_iter()
+            .collect()
     }
 
     async fn cleanup(da: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
@@ -93,30 +110,4 @@ async fn converge(
         reason: "Registered",
         message: format!("account {account} is a CloudTrail delegated administrator"),
     })
-}
-
-async fn write(
-    ctx: &Context,
-    da: &DelegatedAdmin,
-    mut status: DelegatedAdminStatus,
-    health: &Health,
-) -> Result<()> {
-    let extra = status.registered.map(|r| Extra {
-        type_: "Registered",
-        status: r,
-        reason: if r { "Registered" } else { "NotRegistered" },
-        message: String::new(),
-    });
-    status.observed_generation = da.metadata.generation;
-    status.conditions = conditions(
-        health,
-        extra.as_slice(),
-        da.metadata.generation,
-        &status.conditions,
-        &now(),
-    );
-    if da.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    patch_status(ctx, da, status).await
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Api, Patch, PatchParams};
 use kube::core::{ClusterResourceScope, DeserializeGuard};
 use kube::runtime::controller::{Action, Controller};
@@ -28,15 +28,23 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::TrustedAccess;
-use crate::aws::{AwsError, ErrorKind, Prerequisite};
+use crate::aws::{AwsError, AwsResult, ErrorKind, Prerequisite};
 use crate::runtime::context::Context;
 use crate::runtime::error::{Error, Result};
-use conditions::Health;
+use conditions::{Extra, Health};
 
 /// Field manager of every status write.
 pub const MANAGER: &str = "orgtrail-operator";
 /// Finalizer guarding AWS cleanup.
 pub const FINALIZER: &str = "orgtrail.dev/cleanup";
+
+/// The status of every kind: kstatus conditions plus the observed generation.
+pub trait KindStatus: Clone + Default + PartialEq + Serialize + Send + Sync {
+    /// Conditions as last written.
+    fn conditions(&self) -> &[Condition];
+    /// Record the generation this status describes and its conditions.
+    fn set_observed(&mut self, generation: Option<i64>, conditions: Vec<Condition>);
+}
 
 /// A kind the operator reconciles.
 pub trait Reconciled:
@@ -55,10 +63,51 @@ pub trait Reconciled:
     const CLEANUP: bool;
     /// Whether a change of any `TrustedAccess` must re-reconcile every object of this kind.
     const FOLLOWS_TRUSTED_ACCESS: bool;
-    /// Make AWS match the object.
-    fn apply(obj: Arc<Self>, ctx: Arc<Context>) -> impl Future<Output = Result<Action>> + Send;
+    /// The kind's status.
+    type Status: KindStatus;
+    /// The stored status.
+    fn status(&self) -> Option<&Self::Status>;
+    /// Read AWS and make it match the object, recording what is observed in `status`.
+    /// Failures a human must see come back as `Err` and are mapped by [`health_of`].
+    fn converge(
+        &self,
+        ctx: &Context,
+        status: &mut Self::Status,
+    ) -> impl Future<Output = AwsResult<Health>> + Send;
+    /// Kind-specific conditions derived from the observed status.
+    fn extras(status: &Self::Status, health: &Health) -> Vec<Extra>;
     /// The object is being deleted: apply its deletion policy.
     fn cleanup(obj: Arc<Self>, ctx: Arc<Context>) -> impl Future<Output = Result<Action>> + Send;
+}
+
+/// Converge, then write the status once; when to look again follows from the outcome.
+async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    let mut status = obj.status().cloned().unwrap_or_default();
+    let health = match obj.converge(&ctx, &mut status).await {
+        Ok(health) => health,
+        Err(e) => health_of(e)?,
+    };
+    write_status(&ctx, &*obj, status, &health).await?;
+    Ok(next_action(&health, &ctx))
+}
+
+/// Write `status` with its conditions for `health`, unless that is what is stored: a
+/// converged object's status never changes.
+pub async fn write_status<K: Reconciled>(
+    ctx: &Context,
+    obj: &K,
+    mut status: K::Status,
+    health: &Health,
+) -> Result<()> {
+    let generation = obj.meta().generation;
+    let extras = K::extras(&status, health);
+    let conditions =
+        conditions::conditions(health, &extras, generation, status.conditions(), &now());
+    status.set_observed(generation, conditions);
+    if obj.status() == Some(&status) {
+        return Ok(());
+    }
+    patch_status(ctx, obj, status).await
 }
 
 /// Run the controller of `K` until `shutdown` resolves.
@@ -128,7 +177,7 @@ async fn reconcile<K: Reconciled>(
         let api = Api::<K>::all(ctx.client.clone());
         finalizer(&api, FINALIZER, obj, |event| async {
             match event {
-                Finalized::Apply(o) => K::apply(o, ctx.clone()).await,
+                Finalized::Apply(o) => apply(o, ctx.clone()).await,
                 Finalized::Cleanup(o) => K::cleanup(o, ctx.clone()).await,
             }
         })
@@ -137,7 +186,7 @@ async fn reconcile<K: Reconciled>(
     } else if obj.meta().deletion_timestamp.is_some() {
         Ok(Action::await_change())
     } else {
-        K::apply(obj, ctx.clone()).await
+        apply(obj, ctx.clone()).await
     };
     if result.is_ok() {
         ctx.succeeded(&ObjectRef::from_obj(&*guard));
@@ -256,6 +305,27 @@ pub async fn event<K: Reconciled>(
 ) {
     publish(ctx, &obj.object_ref(&()), type_, reason, note).await;
 }
+
+/// The four status types share the observed-generation and conditions fields.
+macro_rules! kind_status {
+    ($($status:ty),*) => {$(
+        impl KindStatus for $status {
+            fn conditions(&self) -> &[Condition] {
+                &self.conditions
+            }
+            fn set_observed(&mut self, generation: Option<i64>, conditions: Vec<Condition>) {
+                self.observed_generation = generation;
+                self.conditions = conditions;
+            }
+        }
+    )*};
+}
+kind_status!(
+    crate::api::TrustedAccessStatus,
+    crate::api::DelegatedAdminStatus,
+    crate::api::OrgTrailStatus,
+    crate::api::OrgEventDataStoreStatus
+);
 
 /// Now, for condition transitions.
 pub fn now() -> Time {

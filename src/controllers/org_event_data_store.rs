@@ -6,9 +6,9 @@ use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
-use super::conditions::{Extra, Health, conditions};
+use super::conditions::{Extra, Health};
 use super::tags::{self, Ownership};
-use super::{Reconciled, event, health_of, next_action, now, patch_status};
+use super::{Reconciled, event};
 use crate::api::{
     CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy, OrgEventDataStore, OrgEventDataStoreSpec,
     OrgEventDataStoreStatus,
@@ -24,14 +24,49 @@ impl Reconciled for OrgEventDataStore {
     const CLEANUP: bool = true;
     const FOLLOWS_TRUSTED_ACCESS: bool = true;
 
-    async fn apply(eds: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
-        let mut status = eds.status.clone().unwrap_or_default();
-        let health = match converge(&eds, &ctx, &mut status).await {
-            Ok(health) => health,
-            Err(e) => health_of(e)?,
-        };
-        write(&ctx, &eds, status, &health).await?;
-        Ok(next_action(&health, &ctx))
+    type Status = OrgEventDataStoreStatus;
+
+    fn status(&self) -> Option<&OrgEventDataStoreStatus> {
+        self.status.as_ref()
+    }
+
+    async fn converge(
+        &self,
+        ctx: &Context,
+        status: &mut OrgEventDataStoreStatus,
+    ) -> AwsResult<Health> {
+        converge(self, ctx, status).await
+    }
+
+    fn extras(status: &OrgEventDataStoreStatus, health: &Health) -> Vec<Extra> {
+        let mut extras = vec![];
+        if let Some(org) = status.organization_enabled {
+            let reason = match (org, health) {
+                (true, _) => "OrganizationEnabled",
+                (false, Health::Waiting { .. }) => "TrustedAccessDisabled",
+                (false, _) => "AccountLevel",
+            };
+            extras.push(Extra {
+                type_: "OrganizationScope",
+                status: org,
+                reason,
+                message: String::new(),
+            });
+        }
+        if let Some(s) = &status.status {
+            let ingesting = matches!(s.as_str(), "CREATED" | "ENABLED" | "STARTING_INGESTION");
+            extras.push(Extra {
+                type_: "Ingestion",
+                status: ingesting,
+                reason: if ingesting {
+                    "Ingesting"
+                } else {
+                    "NotIngesting"
+                },
+                message: String::new(),
+            });
+        }
+        extras
     }
 
     async fn cleanup(eds: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
@@ -337,53 +372,6 @@ fn status_str(s: &EventDataStoreStatus) -> String {
         EventDataStoreStatus::StoppedIngestion => "STOPPED_INGESTION".into(),
         EventDataStoreStatus::Other(s) => s.clone(),
     }
-}
-
-async fn write(
-    ctx: &Context,
-    e: &OrgEventDataStore,
-    mut status: OrgEventDataStoreStatus,
-    health: &Health,
-) -> Result<()> {
-    let mut extras = vec![];
-    if let Some(org) = status.organization_enabled {
-        let reason = match (org, health) {
-            (true, _) => "OrganizationEnabled",
-            (false, Health::Waiting { .. }) => "TrustedAccessDisabled",
-            (false, _) => "AccountLevel",
-        };
-        extras.push(Extra {
-            type_: "OrganizationScope",
-            status: org,
-            reason,
-            message: String::new(),
-        });
-    }
-    if let Some(s) = &status.status {
-        let ingesting = matches!(s.as_str(), "CREATED" | "ENABLED" | "STARTING_INGESTION");
-        extras.push(Extra {
-            type_: "Ingestion",
-            status: ingesting,
-            reason: if ingesting {
-                "Ingesting"
-            } else {
-                "NotIngesting"
-            },
-            message: String::new(),
-        });
-    }
-    status.observed_generation = e.metadata.generation;
-    status.conditions = conditions(
-        health,
-        &extras,
-        e.metadata.generation,
-        &status.conditions,
-        &now(),
-    );
-    if e.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    patch_status(ctx, e, status).await
 }
 
 #[cfg(test)]

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
-use super::conditions::{Extra, Health, conditions};
-use super::{Reconciled, event, health_of, next_action, now, patch_status};
+use super::conditions::{Extra, Health};
+use super::{Reconciled, event, write_status};
 use crate::api::trusted_access::DisableImpact;
 use crate::api::{
     OrgEventDataStore, OrgTrail, TrustedAccess, TrustedAccessState, TrustedAccessStatus,
@@ -26,14 +25,30 @@ impl Reconciled for TrustedAccess {
     const CLEANUP: bool = false;
     const FOLLOWS_TRUSTED_ACCESS: bool = false;
 
-    async fn apply(ta: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
-        let mut status = ta.status.clone().unwrap_or_default();
-        let health = match converge(&ta, &ctx, &mut status).await {
-            Ok(health) => health,
-            Err(e) => health_of(e)?,
-        };
-        write(&ctx, &ta, status, &health).await?;
-        Ok(next_action(&health, &ctx))
+    type Status = TrustedAccessStatus;
+
+    fn status(&self) -> Option<&TrustedAccessStatus> {
+        self.status.as_ref()
+    }
+
+    async fn converge(&self, ctx: &Context, status: &mut TrustedAccessStatus) -> AwsResult<Health> {
+        converge(self, ctx, status).await
+    }
+
+    fn extras(status: &TrustedAccessStatus, _: &Health) -> Vec<Extra> {
+        status
+            .enabled
+            .map(|enabled| Extra {
+                type_: SERVICE_ACCESS_ENABLED,
+                status: enabled,
+                reason: if enabled { "Enabled" } else { "Disabled" },
+                message: format!(
+                    "AWS reports trusted access for CloudTrail {}",
+                    if enabled { "enabled" } else { "disabled" }
+                ),
+            })
+            .into_iter()
+            .collect()
     }
 
     async fn cleanup(_: Arc<Self>, _: Arc<Context>) -> Result<Action> {
@@ -69,7 +84,7 @@ async fn converge(
                         reason: "DisabledOutOfBand",
                         message: "re-enabling trusted access".into(),
                     };
-                    if let Err(e) = write(ctx, ta, status.clone(), &waiting).await {
+                    if let Err(e) = write_status(ctx, ta, status.clone(), &waiting).await {
                         tracing::warn!(%e, "status write before re-enable failed");
                     }
                 }
@@ -101,7 +116,7 @@ async fn converge(
                     reason: "Disabling",
                     message: describe(&impact),
                 };
-                if let Err(e) = write(ctx, ta, status.clone(), &disabling).await {
+                if let Err(e) = write_status(ctx, ta, status.clone(), &disabling).await {
                     tracing::warn!(%e, "status write before disable failed");
                 }
                 orgs.disable_aws_service_access(principal).await?;
@@ -166,35 +181,4 @@ async fn disable_impact(ctx: &Context) -> AwsResult<DisableImpact> {
         }
     }
     Ok(impact)
-}
-
-async fn write(
-    ctx: &Context,
-    ta: &TrustedAccess,
-    mut status: TrustedAccessStatus,
-    health: &Health,
-) -> Result<()> {
-    let extra = status.enabled.map(|enabled| Extra {
-        type_: SERVICE_ACCESS_ENABLED,
-        status: enabled,
-        reason: if enabled { "Enabled" } else { "Disabled" },
-        message: format!(
-            "AWS reports trusted access for {} {}",
-            ta.spec.service_principal,
-            if enabled { "enabled" } else { "disabled" }
-        ),
-    });
-    status.observed_generation = ta.metadata.generation;
-    status.conditions = conditions(
-        health,
-        extra.as_slice(),
-        ta.metadata.generation,
-        &status.conditions,
-        &now(),
-    );
-    if ta.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    tracing::info!(name = %ta.name_any(), ?health, "trusted access status");
-    patch_status(ctx, ta, status).await
 }

@@ -8,9 +8,9 @@ use kube::ResourceExt;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
-use super::conditions::{Extra, Health, conditions};
+use super::conditions::{Extra, Health};
 use super::tags::{self, Ownership};
-use super::{Reconciled, event, health_of, next_action, now, patch_status};
+use super::{Reconciled, event};
 use crate::api::{CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy, OrgTrail, OrgTrailStatus};
 use crate::aws::{AwsResult, ErrorKind, trail_arn};
 use crate::runtime::context::Context;
@@ -26,14 +26,46 @@ impl Reconciled for OrgTrail {
     const CLEANUP: bool = true;
     const FOLLOWS_TRUSTED_ACCESS: bool = true;
 
-    async fn apply(trail: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
-        let mut status = trail.status.clone().unwrap_or_default();
-        let health = match converge(&trail, &ctx, &mut status).await {
-            Ok(health) => health,
-            Err(e) => health_of(e)?,
-        };
-        write(&ctx, &trail, status, &health).await?;
-        Ok(next_action(&health, &ctx))
+    type Status = OrgTrailStatus;
+
+    fn status(&self) -> Option<&OrgTrailStatus> {
+        self.status.as_ref()
+    }
+
+    async fn converge(&self, ctx: &Context, status: &mut OrgTrailStatus) -> AwsResult<Health> {
+        converge(self, ctx, status).await
+    }
+
+    fn extras(status: &OrgTrailStatus, health: &Health) -> Vec<Extra> {
+        let mut extras = vec![];
+        if let Some(org) = status.is_organization_trail {
+            let (reason, message) = match (org, health) {
+                (true, _) => (
+                    "OrganizationTrail",
+                    "the trail logs every account of the organization",
+                ),
+                (false, Health::Waiting { .. }) => (
+                    "TrustedAccessDisabled",
+                    "trusted access for CloudTrail is disabled: the trail is account-level and member accounts' copies are gone",
+                ),
+                (false, _) => ("AccountTrail", "the trail is an account-level trail"),
+            };
+            extras.push(Extra {
+                type_: ORGANIZATION_SCOPE,
+                status: org,
+                reason,
+                message: message.into(),
+            });
+        }
+        if let Some(logging) = status.is_logging {
+            extras.push(Extra {
+                type_: LOGGING,
+                status: logging,
+                reason: if logging { "Logging" } else { "NotLogging" },
+                message: String::new(),
+            });
+        }
+        extras
     }
 
     async fn cleanup(trail: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
@@ -248,52 +280,4 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
         reason: "Ready",
         message: format!("trail {arn} matches the spec"),
     })
-}
-
-async fn write(
-    ctx: &Context,
-    t: &OrgTrail,
-    mut status: OrgTrailStatus,
-    health: &Health,
-) -> Result<()> {
-    let mut extras = vec![];
-    if let Some(org) = status.is_organization_trail {
-        let (reason, message) = match (org, health) {
-            (true, _) => (
-                "OrganizationTrail",
-                "the trail logs every account of the organization",
-            ),
-            (false, Health::Waiting { .. }) => (
-                "TrustedAccessDisabled",
-                "trusted access for CloudTrail is disabled: the trail is account-level and member accounts' copies are gone",
-            ),
-            (false, _) => ("AccountTrail", "the trail is an account-level trail"),
-        };
-        extras.push(Extra {
-            type_: ORGANIZATION_SCOPE,
-            status: org,
-            reason,
-            message: message.into(),
-        });
-    }
-    if let Some(logging) = status.is_logging {
-        extras.push(Extra {
-            type_: LOGGING,
-            status: logging,
-            reason: if logging { "Logging" } else { "NotLogging" },
-            message: String::new(),
-        });
-    }
-    status.observed_generation = t.metadata.generation;
-    status.conditions = conditions(
-        health,
-        &extras,
-        t.metadata.generation,
-        &status.conditions,
-        &now(),
-    );
-    if t.status.as_ref() == Some(&status) {
-        return Ok(());
-    }
-    patch_status(ctx, t, status).await
 }

@@ -101,6 +101,8 @@ pub struct Tally {
     pub writes: usize,
     pub errors: usize,
     pub by_operation: BTreeMap<String, usize>,
+    /// `Operation ErrorCode` -> calls answered with that error.
+    pub errors_by_operation: BTreeMap<String, usize>,
 }
 
 impl Tally {
@@ -114,6 +116,9 @@ impl Tally {
             }
             if c.outcome != "ok" {
                 t.errors += 1;
+                *t.errors_by_operation
+                    .entry(format!("{} {}", c.operation, c.outcome))
+                    .or_default() += 1;
             }
             *t.by_operation
                 .entry(format!("{}:{}", c.service, c.operation))
@@ -121,6 +126,24 @@ impl Tally {
         }
         t
     }
+}
+
+impl Tally {
+    /// `"GetTrail TrailNotFoundException ×1, …"` with counts divided by `per`.
+    pub fn errors_text(&self, per: f64) -> String {
+        self.errors_by_operation
+            .iter()
+            .map(|(what, n)| format!("{what} ×{:.1}", *n as f64 / per))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Whether Organizations trusts CloudTrail (the emulator's state).
+pub fn trusted_access_enabled(emu: &Emulator) -> bool {
+    blocking(|| emu.state())["trusted_access"]
+        .get("cloudtrail.amazonaws.com")
+        .is_some()
 }
 
 /// Debug helper for failures: the state as JSON.

@@ -1,6 +1,6 @@
 //! Percentiles, the printed table and target/bench/results.json.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -83,7 +83,7 @@ impl Report {
     }
 
     /// Write `results.json` (with the table in it) under `dir`; returns the path.
-    pub fn write(&mut self, dir: &PathBuf) -> PathBuf {
+    pub fn write(&mut self, dir: &Path) -> PathBuf {
         let table = self.table();
         self.json
             .insert("table_markdown".into(), Value::String(table));

@@ -47,6 +47,14 @@ struct RunArgs {
     /// Seconds between re-reads of converged objects, to catch drift in AWS.
     #[arg(long, env = "ORGTRAIL_RESYNC_SECONDS", default_value_t = 300)]
     resync_seconds: u64,
+    /// Seconds between re-reads of trusted access: how fast an out-of-band disable is
+    /// noticed and undone (capped at the resync period).
+    #[arg(
+        long,
+        env = "ORGTRAIL_TRUSTED_ACCESS_RESYNC_SECONDS",
+        default_value_t = 30
+    )]
+    trusted_access_resync_seconds: u64,
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "ORGTRAIL_METRICS_ADDR", default_value = "0.0.0.0:8080")]
     metrics_addr: std::net::SocketAddr,
@@ -82,6 +90,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         endpoint_url: args.aws_endpoint_url,
         management_role_arn: args.management_role_arn,
         resync: std::time::Duration::from_secs(args.resync_seconds.max(1)),
+        trusted_access_resync: std::time::Duration::from_secs(
+            args.trusted_access_resync_seconds
+                .clamp(1, args.resync_seconds.max(1)),
+        ),
         metrics_addr: args.metrics_addr,
         leader,
     };

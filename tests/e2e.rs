@@ -748,7 +748,7 @@ fn s8_kill_during_reconversion_then_converge_without_duplicates() {
 
     // Slow conversions down so the kill lands in the middle of them.
     s.emu.add_fault(
-        json!({"operation": "UpdateTrail", "kind": "latency", "latency_ms": 700, "count": 10000}),
+        json!({"operation": "UpdateTrail", "kind": "latency", "latency_ms": 3000, "count": 10000}),
     );
     s.aws(
         AKID_MANAGEMENT,
@@ -763,7 +763,8 @@ fn s8_kill_during_reconversion_then_converge_without_duplicates() {
     s.wait_for("trusted access re-enabled", Duration::from_secs(60), |s| {
         (!s.emu.calls_of("EnableAWSServiceAccess").is_empty()).then_some(())
     });
-    std::thread::sleep(Duration::from_millis(900));
+    // Conversions run concurrently; with 3 s of latency each, they are all in flight now.
+    std::thread::sleep(Duration::from_millis(500));
     s.kill_operator();
     let (_, at_kill) = bulk_in_state(&s);
     assert!(at_kill < BULK, "every trail converged before the kill");

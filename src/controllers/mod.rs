@@ -65,6 +65,10 @@ pub trait Reconciled:
     const FOLLOWS_TRUSTED_ACCESS: bool;
     /// The kind's status.
     type Status: KindStatus;
+    /// How long a converged object waits before AWS is read again.
+    fn resync(ctx: &Context) -> Duration {
+        ctx.settings.resync
+    }
     /// The stored status.
     fn status(&self) -> Option<&Self::Status>;
     /// Read AWS and make it match the object, recording what is observed in `status`.
@@ -88,7 +92,7 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
         Err(e) => health_of(e)?,
     };
     write_status(&ctx, &*obj, status, &health).await?;
-    Ok(next_action(&health, &ctx))
+    Ok(next_action(&health, K::resync(&ctx)))
 }
 
 /// Write `status` with its conditions for `health`, unless that is what is stored: a
@@ -244,13 +248,13 @@ pub fn health_of(err: AwsError) -> Result<Health> {
 }
 
 /// When to look again after a reconcile that ended in `health`.
-pub fn next_action(health: &Health, ctx: &Context) -> Action {
+pub fn next_action(health: &Health, resync: Duration) -> Action {
     match health {
         Health::Stalled {
             spec_change_needed: true,
             ..
         } => Action::await_change(),
-        _ => Action::requeue(ctx.settings.resync),
+        _ => Action::requeue(resync),
     }
 }
 

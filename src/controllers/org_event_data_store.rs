@@ -7,11 +7,11 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
 use super::conditions::{Extra, Health};
+use super::org_trail::forget_stale_trust;
 use super::tags::{self, Ownership};
 use super::{Reconciled, event};
 use crate::api::{
-    CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy, OrgEventDataStore, OrgEventDataStoreSpec,
-    OrgEventDataStoreStatus,
+    DeletionPolicy, OrgEventDataStore, OrgEventDataStoreSpec, OrgEventDataStoreStatus,
 };
 use crate::aws::{
     AwsResult, CloudTrail, ErrorKind, EventDataStore, EventDataStoreSettings, EventDataStoreStatus,
@@ -288,30 +288,23 @@ async fn converge(
     status.arn = Some(arn.clone());
 
     if spec.organization_enabled != store.organization_enabled {
-        if spec.organization_enabled {
-            let trusted = ctx
-                .aws
-                .primary
-                .organizations
-                .list_aws_service_access()
-                .await?;
-            if !trusted.iter().any(|p| p == CLOUDTRAIL_SERVICE_PRINCIPAL) {
-                status.organization_enabled = Some(false);
-                status.status = Some(status_str(&store.status));
-                return Ok(Health::Waiting {
-                    reason: "TrustedAccessDisabled",
-                    message: format!(
-                        "event data store {arn} is account-level while trusted access for CloudTrail is disabled; it is converted back when trusted access is enabled"
-                    ),
-                });
-            }
+        if spec.organization_enabled && !ctx.cloudtrail_trusted().await? {
+            status.organization_enabled = Some(false);
+            status.status = Some(status_str(&store.status));
+            return Ok(Health::Waiting {
+                reason: "TrustedAccessDisabled",
+                message: format!(
+                    "event data store {arn} is account-level while trusted access for CloudTrail is disabled; it is converted back when trusted access is enabled"
+                ),
+            });
         }
         store = ctx
             .aws
             .management()
             .cloudtrail
             .set_event_data_store_organization_enabled(region, &arn, spec.organization_enabled)
-            .await?;
+            .await
+            .inspect_err(|err| forget_stale_trust(ctx, err))?;
         if spec.organization_enabled {
             ctx.metrics.reconverted("OrgEventDataStore");
             event(

@@ -1,6 +1,7 @@
 //! TrustedAccess: keep Organizations' trust in CloudTrail as declared.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use kube::api::{Api, ListParams};
 use kube::runtime::controller::Action;
@@ -26,6 +27,12 @@ impl Reconciled for TrustedAccess {
     const FOLLOWS_TRUSTED_ACCESS: bool = false;
 
     type Status = TrustedAccessStatus;
+
+    /// Trusted access is checked more often than the other kinds are resynced: one cheap
+    /// read, and an out-of-band disable is the costliest drift there is.
+    fn resync(ctx: &Context) -> Duration {
+        ctx.settings.trusted_access_resync
+    }
 
     fn status(&self) -> Option<&TrustedAccessStatus> {
         self.status.as_ref()
@@ -71,6 +78,7 @@ async fn converge(
         .await?
         .iter()
         .any(|p| p == principal);
+    ctx.observed_trusted(enabled);
     match ta.spec.state {
         TrustedAccessState::Enabled => {
             if !enabled {
@@ -89,6 +97,7 @@ async fn converge(
                     }
                 }
                 orgs.enable_aws_service_access(principal).await?;
+                ctx.observed_trusted(true);
                 event(
                     ctx,
                     ta,
@@ -120,6 +129,7 @@ async fn converge(
                     tracing::warn!(%e, "status write before disable failed");
                 }
                 orgs.disable_aws_service_access(principal).await?;
+                ctx.observed_trusted(false);
                 event(ctx, ta, EventType::Normal, "Disabled", &describe(&impact)).await;
             }
             status.enabled = Some(false);

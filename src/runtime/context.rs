@@ -3,13 +3,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::ObjectRef;
 use tokio::sync::OnceCell;
 
-use crate::aws::{AwsResult, CallerIdentity, CloudTrail, Organization, Organizations};
+use crate::aws::{
+    AwsResult, CLOUDTRAIL_SERVICE_PRINCIPAL, CallerIdentity, CloudTrail, Organization,
+    Organizations,
+};
 use crate::runtime::metrics::Metrics;
 
 /// One set of AWS credentials: its Organizations and CloudTrail ports.
@@ -46,6 +49,8 @@ impl Aws {
 pub struct Settings {
     /// How often converged objects are re-read from AWS to catch drift nobody announced.
     pub resync: Duration,
+    /// How often trusted access is re-read (an out-of-band disable is noticed this fast).
+    pub trusted_access_resync: Duration,
     /// The region of the operator's AWS configuration (where Organizations listings go).
     pub region: String,
 }
@@ -68,7 +73,14 @@ pub struct Context {
     caller: OnceCell<CallerIdentity>,
     /// Consecutive failures per object, for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
+    /// Whether Organizations trusts CloudTrail, as last seen, and when.
+    trusted: Mutex<Option<(bool, Instant)>>,
 }
+
+/// How long a trusted-access answer is reused. When trusted access comes back, every trail
+/// and store reconciles at once; they share one `ListAWSServiceAccessForOrganization`
+/// instead of each making its own (Organizations' rate limits are low).
+const TRUSTED_ACCESS_TTL: Duration = Duration::from_secs(10);
 
 impl Context {
     /// Assemble the context.
@@ -88,6 +100,7 @@ impl Context {
             organization: OnceCell::new(),
             caller: OnceCell::new(),
             failures: Mutex::new(HashMap::new()),
+            trusted: Mutex::new(None),
         })
     }
 
@@ -103,6 +116,32 @@ impl Context {
         self.caller
             .get_or_try_init(|| self.aws.primary.organizations.caller_identity())
             .await
+    }
+
+    /// Whether Organizations trusts CloudTrail: the TrustedAccess controller's latest
+    /// observation, or a fresh `ListAWSServiceAccessForOrganization` when that is older
+    /// than a few seconds.
+    pub async fn cloudtrail_trusted(&self) -> AwsResult<bool> {
+        if let Some((trusted, at)) = *self.trusted.lock().expect("trusted cache poisoned")
+            && at.elapsed() < TRUSTED_ACCESS_TTL
+        {
+            return Ok(trusted);
+        }
+        let trusted = self
+            .aws
+            .primary
+            .organizations
+            .list_aws_service_access()
+            .await?
+            .iter()
+            .any(|p| p == CLOUDTRAIL_SERVICE_PRINCIPAL);
+        self.observed_trusted(trusted);
+        Ok(trusted)
+    }
+
+    /// Record what AWS just said (or did) about trusted access.
+    pub fn observed_trusted(&self, trusted: bool) {
+        *self.trusted.lock().expect("trusted cache poisoned") = Some((trusted, Instant::now()));
     }
 
     /// Count a failure of `key`; returns how many in a row.

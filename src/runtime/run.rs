@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub management_role_arn: Option<String>,
     /// Drift resync period.
     pub resync: Duration,
+    /// Trusted-access re-read period.
+    pub trusted_access_resync: Duration,
     /// Metrics and health address.
     pub metrics_addr: SocketAddr,
     /// Leader election.
@@ -81,6 +83,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         metrics.clone(),
         Settings {
             resync: opts.resync,
+            trusted_access_resync: opts.trusted_access_resync,
             region,
         },
     );

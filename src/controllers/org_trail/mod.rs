@@ -11,8 +11,8 @@ use kube::runtime::events::EventType;
 use super::conditions::{Extra, Health};
 use super::tags::{self, Ownership};
 use super::{Reconciled, event};
-use crate::api::{CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy, OrgTrail, OrgTrailStatus};
-use crate::aws::{AwsResult, ErrorKind, trail_arn};
+use crate::api::{DeletionPolicy, OrgTrail, OrgTrailStatus};
+use crate::aws::{AwsError, AwsResult, ErrorKind, Prerequisite, Trail, trail_arn};
 use crate::runtime::context::Context;
 use crate::runtime::error::Result;
 
@@ -124,6 +124,9 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
         found = ct.get_trail(region, &arn).await?;
     }
 
+    // A trail created just now has AWS's defaults: default selectors, no Insights, not
+    // logging. No need to read them back.
+    let mut created_now = false;
     let (mut trail, observed_tags) = match found {
         Some(trail) => {
             let observed_tags = ct.list_tags(region, &arn).await?;
@@ -183,36 +186,36 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
                 &format!("trail {} created", created.arn),
             )
             .await;
+            created_now = true;
             (created, settings.tags.clone())
         }
     };
 
     if spec.is_organization_trail != trail.is_organization_trail {
-        if spec.is_organization_trail {
-            // AWS turned it into an account trail when trusted access went away, and does
-            // not turn it back. Only try when trusted access is on again.
-            let trusted = ctx
-                .aws
-                .primary
-                .organizations
-                .list_aws_service_access()
-                .await?;
-            if !trusted.iter().any(|p| p == CLOUDTRAIL_SERVICE_PRINCIPAL) {
-                status.is_organization_trail = Some(false);
-                return Ok(Health::Waiting {
-                    reason: "TrustedAccessDisabled",
-                    message: format!(
-                        "trail {arn} is an account-level trail while trusted access for CloudTrail is disabled; it is converted back when trusted access is enabled"
-                    ),
-                });
-            }
+        // AWS turned it into an account trail when trusted access went away, and does not
+        // turn it back. Only try when trusted access is on again.
+        if spec.is_organization_trail && !ctx.cloudtrail_trusted().await? {
+            status.is_organization_trail = Some(false);
+            return Ok(Health::Waiting {
+                reason: "TrustedAccessDisabled",
+                message: format!(
+                    "trail {arn} is an account-level trail while trusted access for CloudTrail is disabled; it is converted back when trusted access is enabled"
+                ),
+            });
         }
-        trail = ctx
+        let converted = ctx
             .aws
             .management()
             .cloudtrail
             .set_organization_trail(region, &arn, spec.is_organization_trail)
-            .await?;
+            .await
+            .inspect_err(|e| forget_stale_trust(ctx, e))?;
+        // UpdateTrail's answer lacks the Has*Selectors flags; conversion keeps them.
+        trail = Trail {
+            has_custom_event_selectors: trail.has_custom_event_selectors,
+            has_insight_selectors: trail.has_insight_selectors,
+            ..converted
+        };
         if spec.is_organization_trail {
             ctx.metrics.reconverted("OrgTrail");
             event(
@@ -244,11 +247,23 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
     }
 
     let selectors = plan::desired_selectors(spec);
-    if ct.get_event_selectors(region, &arn).await? != selectors {
+    let observed_selectors = if created_now {
+        plan::aws_default_selectors()
+    } else {
+        ct.get_event_selectors(region, &arn).await?
+    };
+    if observed_selectors != selectors {
         ct.put_event_selectors(region, &arn, &selectors).await?;
     }
     let insights = plan::sorted_insights(spec.insight_selectors.clone());
-    if plan::sorted_insights(ct.get_insight_selectors(region, &arn).await?) != insights {
+    // GetInsightSelectors on a trail without Insights answers InsightNotEnabledException,
+    // an error record in the customer's own trail on every resync: ask only when needed.
+    let observed_insights = if created_now || !trail.has_insight_selectors {
+        vec![]
+    } else {
+        plan::sorted_insights(ct.get_insight_selectors(region, &arn).await?)
+    };
+    if observed_insights != insights {
         ct.put_insight_selectors(region, &arn, &insights).await?;
     }
     let (add, remove) = tags::changes(&settings.tags, &observed_tags);
@@ -259,7 +274,7 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
         ct.remove_tags(region, &arn, &remove).await?;
     }
 
-    let logging = ct.get_trail_status(region, &arn).await?.is_logging;
+    let logging = !created_now && ct.get_trail_status(region, &arn).await?.is_logging;
     if spec.logging && !logging {
         if status.is_logging == Some(true) {
             event(
@@ -280,4 +295,11 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
         reason: "Ready",
         message: format!("trail {arn} matches the spec"),
     })
+}
+
+/// A conversion refused for lack of trusted access means the cached "trusted" was stale.
+pub(crate) fn forget_stale_trust(ctx: &Context, e: &AwsError) {
+    if e.kind == ErrorKind::PrerequisiteMissing(Prerequisite::TrustedAccessDisabled) {
+        ctx.observed_trusted(false);
+    }
 }

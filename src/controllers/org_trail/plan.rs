@@ -80,16 +80,21 @@ pub fn drift(spec: &OrgTrailSpec, observed: &Trail) -> Vec<&'static str> {
     out
 }
 
-/// The selectors in force when the spec sets none: AWS's default for a new trail.
+/// The selectors of the spec; when it sets none, AWS's default for a new trail.
 pub fn desired_selectors(spec: &OrgTrailSpec) -> EventSelectors {
     match (&spec.advanced_event_selectors, &spec.event_selectors) {
         (Some(advanced), _) => EventSelectors::Advanced(advanced.clone()),
         (None, Some(basic)) => EventSelectors::Basic(basic.clone()),
-        (None, None) => EventSelectors::Basic(vec![EventSelector {
-            include_management_events: true,
-            ..Default::default()
-        }]),
+        (None, None) => aws_default_selectors(),
     }
+}
+
+/// What CloudTrail gives a new trail: all management events, read and write.
+pub fn aws_default_selectors() -> EventSelectors {
+    EventSelectors::Basic(vec![EventSelector {
+        include_management_events: true,
+        ..Default::default()
+    }])
 }
 
 /// Insight types, in a canonical order for comparison.

@@ -2,7 +2,7 @@
 SHELL := bash
 CARGO ?= cargo
 
-.PHONY: test lint fmt-check clippy unit crds testenv demo bench build
+.PHONY: test fmt-check clippy unit crds testenv demo bench build
 
 ## Everything CI checks: formatting, lints, CRD drift, unit + integration + end-to-end tests.
 test: fmt-check clippy

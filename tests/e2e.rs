@@ -423,6 +423,45 @@ fn s6_deletion_policy_retain_and_delete() {
     let eds = s.event_data_store(&lake_arn);
     assert_eq!(eds["Status"], "PENDING_DELETION", "{eds}");
     assert_eq!(eds["TerminationProtectionEnabled"], false, "{eds}");
+
+    // Delegated administrators: Retain keeps the registration, Delete deregisters.
+    let admin = |name: &str, account: &str, policy: &str| {
+        format!(
+            "apiVersion: orgtrail.dev/v1alpha1\nkind: DelegatedAdmin\nmetadata: {{name: {name}}}\n\
+             spec:\n  accountId: \"{account}\"\n  deletionPolicy: {policy}\n"
+        )
+    };
+    s.apply_ok(&admin("kept-admin", "222222222222", "Retain"));
+    s.apply_ok(&admin("dropped-admin", "333333333333", "Delete"));
+    s.wait_ready("delegatedadmin", "kept-admin");
+    s.wait_ready("delegatedadmin", "dropped-admin");
+    let admins = |s: &Scenario| -> Vec<String> {
+        let mut ids: Vec<String> = s.aws(
+            AKID_MANAGEMENT,
+            &[
+                "organizations",
+                "list-delegated-administrators",
+                "--service-principal",
+                CLOUDTRAIL,
+            ],
+        )["DelegatedAdministrators"]
+            .as_array()
+            .expect("DelegatedAdministrators")
+            .iter()
+            .filter_map(|a| a["Id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(admins(&s), ["222222222222", "333333333333"]);
+    for name in ["kept-admin", "dropped-admin"] {
+        s.kubectl_ok(&["delete", "delegatedadmin", name, "--timeout=45s"]);
+    }
+    assert_eq!(
+        admins(&s),
+        ["222222222222"],
+        "Retain kept, Delete deregistered"
+    );
     s.finish();
 }
 

@@ -736,6 +736,55 @@ fn s4d_throttling_backs_off_then_converges() {
     s.finish();
 }
 
+/// What AWS refuses becomes a condition with AWS's reason, never a retry storm: an IAM
+/// denial names the missing permission and clears itself once granted; input AWS rejects
+/// stalls with no retry until the spec changes.
+#[test]
+fn s4e_refusals_become_conditions() {
+    let mut s = Scenario::start();
+    s.emu
+        .configure(json!({"denied_actions": {"AKIDMANAGEMENT": ["cloudtrail:StartLogging"]}}));
+    s.start_operator();
+    s.apply_example("00-trusted-access.yaml");
+    s.apply_example("20-org-trail.yaml");
+    s.wait_for(
+        "Stalled AccessDenied naming cloudtrail:StartLogging",
+        TIMEOUT,
+        |s| {
+            let ot = s.get("orgtrail", TRAIL)?;
+            let c = condition(&ot, "Stalled")?;
+            (c["status"] == "True"
+                && c["reason"] == "AccessDenied"
+                && c["message"].as_str()?.contains("cloudtrail:StartLogging"))
+            .then_some(())
+        },
+    );
+    s.emu
+        .configure(json!({"denied_actions": {"AKIDMANAGEMENT": []}}));
+    s.wait_ready("orgtrail", TRAIL);
+    assert!(s.is_logging(TRAIL_ARN));
+
+    // The management account can't be its own delegated administrator: AWS says so.
+    s.apply_ok(
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: DelegatedAdmin\nmetadata: {name: self-admin}\n\
+         spec:\n  accountId: \"111111111111\"\n",
+    );
+    s.wait_for("Stalled InvalidInput", TIMEOUT, |s| {
+        let da = s.get("delegatedadmin", "self-admin")?;
+        let c = condition(&da, "Stalled")?;
+        (c["status"] == "True" && c["reason"] == "InvalidInput").then_some(())
+    });
+    let registers = || s.emu.calls_of("RegisterOrganizationDelegatedAdmin").len();
+    let before = registers();
+    std::thread::sleep(Duration::from_secs(3 * RESYNC_SECS + 1));
+    assert_eq!(
+        registers(),
+        before,
+        "rejected input was retried without a spec change"
+    );
+    s.finish();
+}
+
 // ------------------------------------------------------------------------ 8
 
 const BULK: usize = 20;

@@ -130,12 +130,18 @@ impl Tally {
 
 impl Tally {
     /// `"GetTrail TrailNotFoundException ×1, …"` with counts divided by `per`.
+    /// `; answered with an error: <operation> <code> ×<per object>, ...`, or nothing.
     pub fn errors_text(&self, per: f64) -> String {
-        self.errors_by_operation
+        if self.errors_by_operation.is_empty() {
+            return String::new();
+        }
+        let list = self
+            .errors_by_operation
             .iter()
             .map(|(what, n)| format!("{what} ×{:.1}", *n as f64 / per))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        format!("; answered with an error: {list}")
     }
 }
 

@@ -312,7 +312,7 @@ async fn create(b: &mut Bench, n: usize, steady_after: bool, s: &Sizes) {
         "AWS calls per full create (CloudTrail, create → StartLogging)",
         n,
         format!(
-            "{:.1} ({:.1} reads, {:.1} writes; answered with an error: {}){}",
+            "{:.1} ({:.1} reads, {:.1} writes{}){}",
             per(window.total),
             per(window.reads),
             per(window.writes),
@@ -366,7 +366,7 @@ async fn steady(
         &format!("AWS calls per object per resync, steady state (resync {RESYNC_SECS} s)"),
         &label,
         format!(
-            "{per_object:.2} CloudTrail calls ({:.2} reads, {} writes; answered with an error: {}); all services over {secs:.0} s: {} reads, {} writes, {} reconciles",
+            "{per_object:.2} CloudTrail calls ({:.2} reads, {} writes{}); all services over {secs:.0} s: {} reads, {} writes, {} reconciles",
             cloudtrail.reads as f64 / objects as f64 / resyncs,
             cloudtrail.writes,
             cloudtrail.errors_text(objects as f64 * resyncs),

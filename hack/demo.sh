@@ -119,6 +119,25 @@ store_arn=$("$KUBECTL" get orgeventdatastore organization-lake -o jsonpath='{.st
 section "What AWS says"
 show_aws
 
+section "Declared disable: kubectl patch trustedaccess cloudtrail (state: Disabled)"
+note "Without the confirmation, the API server refuses:"
+"$KUBECTL" patch trustedaccess cloudtrail --type merge -p '{"spec":{"state":"Disabled"}}' 2>&1 | sed 's/^/    /' || true
+note "With disableConfirmation: disable, the operator records what will be converted, then disables:"
+"$KUBECTL" patch trustedaccess cloudtrail --type merge \
+	-p '{"spec":{"state":"Disabled","disableConfirmation":"disable"}}'
+wait_org_trail False
+"$KUBECTL" get trustedaccess cloudtrail -o jsonpath='{.status.disableImpact}' | sed 's/^/    disableImpact: /'
+echo
+show_objects
+show_aws
+
+section "Declared re-enable: AWS converts nothing back; the operator does"
+"$KUBECTL" patch trustedaccess cloudtrail --type merge \
+	-p '{"spec":{"state":"Enabled","disableConfirmation":null}}'
+wait_org_trail True
+wait_ready orgtrails/organization-audit orgeventdatastore/organization-lake trustedaccess/cloudtrail
+show_objects
+
 section "Someone disables trusted access by hand"
 note "\$ aws organizations disable-aws-service-access --service-principal cloudtrail.amazonaws.com"
 # Stop the operator for a moment so the damage is visible before it is repaired.

@@ -247,6 +247,55 @@ pub fn health_of(err: AwsError) -> Result<Health> {
     }
 }
 
+/// Whether an existing AWS resource found under our name may be managed by `obj`: ours by
+/// the owner tag, or adopted on request (announced by an event). `Some`: a name clash the
+/// user must resolve.
+pub async fn claim<K: Reconciled>(
+    ctx: &Context,
+    obj: &K,
+    what: &str,
+    arn: &str,
+    observed_tags: &std::collections::BTreeMap<String, String>,
+    owner: &str,
+    adopt_existing: bool,
+) -> Option<Health> {
+    let tags::Ownership::Foreign(by) = tags::ownership(observed_tags, owner) else {
+        return None;
+    };
+    if !adopt_existing {
+        return Some(Health::Stalled {
+            reason: "NameClash",
+            message: format!(
+                "{what} {arn} already exists and is not managed by this object (owner tag: {by:?}); set adoptExisting: true to take it over"
+            ),
+            spec_change_needed: true,
+        });
+    }
+    event(
+        ctx,
+        obj,
+        EventType::Normal,
+        "Adopted",
+        &format!("adopted existing {what} {arn}"),
+    )
+    .await;
+    None
+}
+
+/// `Create*` said the name exists, yet these credentials found nothing: most likely our own
+/// resource, turned into the management account's account-level one when trusted access
+/// went away, which a delegated administrator can no longer see.
+pub fn not_visible(what: &str, name: &str, err: &AwsError) -> Health {
+    Health::Stalled {
+        reason: "NotVisible",
+        message: format!(
+            "a {what} named {name} exists but these credentials cannot see it: if trusted access was disabled, it is now an account-level {what} of the management account, and converting it back needs management credentials (--management-role-arn) ({}: {})",
+            err.code, err.message
+        ),
+        spec_change_needed: false,
+    }
+}
+
 /// When to look again after a reconcile that ended in `health`.
 pub fn next_action(health: &Health, resync: Duration) -> Action {
     match health {

@@ -7,9 +7,8 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
 use super::conditions::{Extra, Health};
-use super::org_trail::forget_stale_trust;
-use super::tags::{self, Ownership};
-use super::{Reconciled, event};
+use super::tags;
+use super::{Reconciled, claim, event, not_visible};
 use crate::api::{
     DeletionPolicy, OrgEventDataStore, OrgEventDataStoreSpec, OrgEventDataStoreStatus,
 };
@@ -223,25 +222,12 @@ async fn converge(
     let (mut store, observed_tags) = match found {
         Some(store) => {
             let observed_tags = ct.list_tags(region, &store.arn).await?;
-            if let Ownership::Foreign(by) = tags::ownership(&observed_tags, &owner) {
-                if !spec.adopt_existing {
-                    return Ok(Health::Stalled {
-                        reason: "NameClash",
-                        message: format!(
-                            "event data store {} already exists and is not managed by this object (owner tag: {by:?}); set adoptExisting: true to take it over",
-                            store.arn
-                        ),
-                        spec_change_needed: true,
-                    });
-                }
-                event(
-                    ctx,
-                    e,
-                    EventType::Normal,
-                    "Adopted",
-                    &format!("adopted existing event data store {}", store.arn),
-                )
-                .await;
+            let adopt = spec.adopt_existing;
+            let what = "event data store";
+            if let Some(clash) =
+                claim(ctx, e, what, &store.arn, &observed_tags, &owner, adopt).await
+            {
+                return Ok(clash);
             }
             (store, observed_tags)
         }
@@ -262,14 +248,7 @@ async fn converge(
             let created = match ct.create_event_data_store(region, &desired).await {
                 Ok(created) => created,
                 Err(err) if err.kind == ErrorKind::AlreadyExists => {
-                    return Ok(Health::Stalled {
-                        reason: "NotVisible",
-                        message: format!(
-                            "an event data store named {} exists but these credentials cannot see it: if trusted access was disabled, it is now an account-level store of the management account, and converting it back needs management credentials (--management-role-arn) ({}: {})",
-                            spec.name, err.code, err.message
-                        ),
-                        spec_change_needed: false,
-                    });
+                    return Ok(not_visible("event data store", &spec.name, &err));
                 }
                 Err(err) => return Err(err),
             };
@@ -304,7 +283,7 @@ async fn converge(
             .cloudtrail
             .set_event_data_store_organization_enabled(region, &arn, spec.organization_enabled)
             .await
-            .inspect_err(|err| forget_stale_trust(ctx, err))?;
+            .inspect_err(|err| ctx.forget_trust_if_refused(err))?;
         if spec.organization_enabled {
             ctx.metrics.reconverted("OrgEventDataStore");
             event(

@@ -10,8 +10,8 @@ use kube::runtime::reflector::ObjectRef;
 use tokio::sync::OnceCell;
 
 use crate::aws::{
-    AwsResult, CLOUDTRAIL_SERVICE_PRINCIPAL, CallerIdentity, CloudTrail, Organization,
-    Organizations,
+    AwsError, AwsResult, CLOUDTRAIL_SERVICE_PRINCIPAL, CallerIdentity, CloudTrail, ErrorKind,
+    Organization, Organizations, Prerequisite,
 };
 use crate::runtime::metrics::Metrics;
 
@@ -142,6 +142,14 @@ impl Context {
     /// Record what AWS just said (or did) about trusted access.
     pub fn observed_trusted(&self, trusted: bool) {
         *self.trusted.lock().expect("trusted cache poisoned") = Some((trusted, Instant::now()));
+    }
+
+    /// A conversion refused for lack of trusted access means the remembered "trusted" was
+    /// stale: forget it.
+    pub fn forget_trust_if_refused(&self, err: &AwsError) {
+        if err.kind == ErrorKind::PrerequisiteMissing(Prerequisite::TrustedAccessDisabled) {
+            self.observed_trusted(false);
+        }
     }
 
     /// Count a failure of `key`; returns how many in a row.

@@ -9,10 +9,10 @@ use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
 
 use super::conditions::{Extra, Health};
-use super::tags::{self, Ownership};
-use super::{Reconciled, event};
+use super::tags;
+use super::{Reconciled, claim, event, not_visible};
 use crate::api::{DeletionPolicy, OrgTrail, OrgTrailStatus};
-use crate::aws::{AwsError, AwsResult, ErrorKind, Prerequisite, Trail, trail_arn};
+use crate::aws::{AwsResult, ErrorKind, Trail, trail_arn};
 use crate::runtime::context::Context;
 use crate::runtime::error::Result;
 
@@ -130,24 +130,9 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
     let (mut trail, observed_tags) = match found {
         Some(trail) => {
             let observed_tags = ct.list_tags(region, &arn).await?;
-            if let Ownership::Foreign(by) = tags::ownership(&observed_tags, &owner) {
-                if !spec.adopt_existing {
-                    return Ok(Health::Stalled {
-                        reason: "NameClash",
-                        message: format!(
-                            "trail {arn} already exists and is not managed by this object (owner tag: {by:?}); set adoptExisting: true to take it over"
-                        ),
-                        spec_change_needed: true,
-                    });
-                }
-                event(
-                    ctx,
-                    t,
-                    EventType::Normal,
-                    "Adopted",
-                    &format!("adopted existing trail {arn}"),
-                )
-                .await;
+            let adopt = spec.adopt_existing;
+            if let Some(clash) = claim(ctx, t, "trail", &arn, &observed_tags, &owner, adopt).await {
+                return Ok(clash);
             }
             (trail, observed_tags)
         }
@@ -164,17 +149,8 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
             }
             let created = match ct.create_trail(region, &settings).await {
                 Ok(created) => created,
-                // Invisible to us yet existing: most likely our own trail, turned into the
-                // management account's account-level trail when trusted access went away.
                 Err(e) if e.kind == ErrorKind::AlreadyExists => {
-                    return Ok(Health::Stalled {
-                        reason: "NotVisible",
-                        message: format!(
-                            "a trail named {} exists but these credentials cannot see {arn}: if trusted access was disabled, it is now an account-level trail of the management account, and converting it back needs management credentials (--management-role-arn) ({}: {})",
-                            spec.name, e.code, e.message
-                        ),
-                        spec_change_needed: false,
-                    });
+                    return Ok(not_visible("trail", &spec.name, &e));
                 }
                 Err(e) => return Err(e),
             };
@@ -209,7 +185,7 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
             .cloudtrail
             .set_organization_trail(region, &arn, spec.is_organization_trail)
             .await
-            .inspect_err(|e| forget_stale_trust(ctx, e))?;
+            .inspect_err(|e| ctx.forget_trust_if_refused(e))?;
         // UpdateTrail's answer lacks the Has*Selectors flags; conversion keeps them.
         trail = Trail {
             has_custom_event_selectors: trail.has_custom_event_selectors,
@@ -295,11 +271,4 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
         reason: "Ready",
         message: format!("trail {arn} matches the spec"),
     })
-}
-
-/// A conversion refused for lack of trusted access means the cached "trusted" was stale.
-pub(crate) fn forget_stale_trust(ctx: &Context, e: &AwsError) {
-    if e.kind == ErrorKind::PrerequisiteMissing(Prerequisite::TrustedAccessDisabled) {
-        ctx.observed_trusted(false);
-    }
 }

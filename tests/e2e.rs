@@ -531,6 +531,12 @@ fn s7b_delegated_admin_with_management_role_reconverts() {
     s.wait_examples_ready();
     let store = store_arn(&s);
     wait_org_scope(&mut s, &store, true);
+    // Created with the delegated admin's keys, owned by the management account.
+    let eds = s
+        .get("orgeventdatastore", "organization-lake")
+        .expect("the OrgEventDataStore");
+    assert_eq!(eds["status"]["ownerAccountId"], MANAGEMENT_ACCOUNT, "{eds}");
+    assert_eq!(eds["status"]["homeRegion"], "us-east-1", "{eds}");
     s.aws(
         AKID_MANAGEMENT,
         &[

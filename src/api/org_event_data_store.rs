@@ -159,6 +159,13 @@ pub struct OrgEventDataStoreStatus {
     /// The event data store ARN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
+    /// The store's home region (from its ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_region: Option<String>,
+    /// The account that owns the store (from its ARN): the management account for an
+    /// organization store, even when a delegated administrator created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_account_id: Option<String>,
     /// The AWS status (`ENABLED`, `STOPPED_INGESTION`, `PENDING_DELETION`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,

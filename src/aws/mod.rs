@@ -178,9 +178,36 @@ pub fn trail_arn(region: &str, account_id: &str, name: &str) -> String {
     format!("arn:aws:cloudtrail:{region}:{account_id}:trail/{name}")
 }
 
+/// The region and account of a CloudTrail ARN (`arn:<partition>:cloudtrail:<region>:<account>:...`).
+pub fn arn_region_and_account(arn: &str) -> Option<(&str, &str)> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some(_), Some(region), Some(account), Some(_)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    Some((region, account))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arn_region_and_account_reads_event_data_store_arns() {
+        assert_eq!(
+            arn_region_and_account(
+                "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f-8bd1"
+            ),
+            Some(("us-east-1", "111111111111"))
+        );
+        assert_eq!(arn_region_and_account("not-an-arn"), None);
+    }
 
     #[test]
     fn trail_arn_carries_owner_and_home_region() {

@@ -14,6 +14,7 @@ use crate::api::{
 };
 use crate::aws::{
     AwsResult, CloudTrail, ErrorKind, EventDataStore, EventDataStoreSettings, EventDataStoreStatus,
+    arn_region_and_account,
 };
 use crate::runtime::context::Context;
 use crate::runtime::error::Result;
@@ -265,6 +266,10 @@ async fn converge(
     };
     let arn = store.arn.clone();
     status.arn = Some(arn.clone());
+    if let Some((home, owner_account)) = arn_region_and_account(&arn) {
+        status.home_region = Some(home.to_string());
+        status.owner_account_id = Some(owner_account.to_string());
+    }
 
     if spec.organization_enabled != store.organization_enabled {
         if spec.organization_enabled && !ctx.cloudtrail_trusted().await? {

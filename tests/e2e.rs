@@ -128,6 +128,26 @@ fn s2_declared_disable_and_reenable() {
     let mut s = Scenario::start();
     examples_ready(&mut s);
     let store = store_arn(&s);
+    // An organization trail nobody declared, homed in another region: disabling converts
+    // it too, so the impact report must name it.
+    let undeclared = s.aws(
+        AKID_MANAGEMENT,
+        &[
+            "cloudtrail",
+            "create-trail",
+            "--region",
+            "eu-west-1",
+            "--name",
+            "legacy-eu-trail",
+            "--s3-bucket-name",
+            "orgtrail-logs",
+            "--is-organization-trail",
+        ],
+    )["TrailARN"]
+        .as_str()
+        .expect("TrailARN of the undeclared trail")
+        .to_string();
+    assert!(undeclared.contains(":eu-west-1:"), "{undeclared}");
 
     s.kubectl_ok(&[
         "patch",
@@ -163,6 +183,10 @@ fn s2_declared_disable_and_reenable() {
         })
     };
     assert!(lists("trailsConverted", TRAIL), "disableImpact: {impact}");
+    assert!(
+        lists("trailsConverted", &undeclared),
+        "disableImpact misses the undeclared eu-west-1 trail: {impact}"
+    );
     assert!(
         lists("eventDataStoresConverted", "organization-lake")
             || lists("eventDataStoresConverted", &store),

@@ -37,6 +37,10 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
         "The trail quota counts, per owning account and region, trails whose home region is that region plus multi-region trails from other regions; org trails count only for the management account.",
     ),
     (
+        "list-trails-all-regions",
+        "ListTrails lists the caller's trails (and the organization trails it sees) from every region, each with its HomeRegion: AWS documents it as listing the trails in the current account, without the current-Region scope it gives DescribeTrails.",
+    ),
+    (
         "describe-trails-unknown-names",
         "DescribeTrails silently omits names/ARNs that match no visible trail.",
     ),
@@ -96,6 +100,7 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
 
 pub const REPEATED_ENABLE_DISABLE_IS_NOOP: bool = true;
 pub const DELEGATED_ADMINS_SURVIVE_DISABLE: bool = true;
+pub const LIST_TRAILS_ALL_REGIONS: bool = true;
 pub const MEMBER_WRITE_ON_ORG_TRAIL_ERROR: &str = "NotOrganizationMasterAccountException";
 pub const DELEGATED_ADMIN_CONVERT_ERROR: &str = "NotOrganizationMasterAccountException";
 pub const KMS_IMMUTABLE_ERROR: &str = "InvalidParameterException";

@@ -956,3 +956,37 @@ fn sts_assume_role_and_caller_identity() {
         "UnrecognizedClientException",
     );
 }
+
+/// ListTrails is account-wide (assumption `list-trails-all-regions`); DescribeTrails only
+/// shows what lives in, or is shadowed into, the current region.
+#[test]
+fn list_trails_spans_regions_describe_trails_does_not() {
+    let emu = common::Emulator::start();
+    let created = aws_ok(
+        &emu,
+        MANAGEMENT,
+        OTHER,
+        &[
+            "cloudtrail",
+            "create-trail",
+            "--name",
+            "eu-only",
+            "--s3-bucket-name",
+            "orgtrail-logs",
+        ],
+    );
+    let arn = created["TrailARN"].as_str().expect("TrailARN");
+    let listed = aws_ok(&emu, MANAGEMENT, HOME, &["cloudtrail", "list-trails"]);
+    let entry = listed["Trails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["TrailARN"] == arn)
+        .unwrap_or_else(|| panic!("list-trails in {HOME} misses {arn}: {listed}"));
+    assert_eq!(entry["HomeRegion"], OTHER);
+    let described = aws_ok(&emu, MANAGEMENT, HOME, &["cloudtrail", "describe-trails"]);
+    assert!(
+        !trails(&described).iter().any(|t| t["TrailARN"] == arn),
+        "describe-trails in {HOME} shows a single-region {OTHER} trail: {described}"
+    );
+}

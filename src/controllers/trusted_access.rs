@@ -10,9 +10,7 @@ use kube::runtime::events::EventType;
 use super::conditions::{Extra, Health};
 use super::{Reconciled, event, write_status};
 use crate::api::trusted_access::DisableImpact;
-use crate::api::{
-    OrgEventDataStore, OrgTrail, TrustedAccess, TrustedAccessState, TrustedAccessStatus,
-};
+use crate::api::{OrgEventDataStore, TrustedAccess, TrustedAccessState, TrustedAccessStatus};
 use crate::aws::AwsResult;
 use crate::runtime::context::Context;
 use crate::runtime::error::Result;
@@ -152,36 +150,34 @@ fn describe(impact: &DisableImpact) -> String {
     )
 }
 
-/// Which organization trails and stores disabling converts: those AWS reports in the
-/// operator's region and in the home regions of the declared trails and stores.
+/// Which organization trails and stores disabling converts. ListTrails answers for every
+/// region, so every organization trail is found from the operator's region; event data
+/// stores are regional, so they are looked for in the operator's region and in the home
+/// regions of the declared stores.
 async fn disable_impact(ctx: &Context) -> AwsResult<DisableImpact> {
-    let mut regions = vec![ctx.settings.region.clone()];
-    let lp = ListParams::default();
-    if let Ok(list) = Api::<OrgTrail>::all(ctx.client.clone()).list(&lp).await {
-        regions.extend(list.items.iter().map(|t| t.spec.home_region.clone()));
+    let home = ctx.settings.region.clone();
+    let ct = &ctx.aws.management().cloudtrail;
+    let mut impact = DisableImpact::default();
+    for summary in ct.list_trails(&home).await? {
+        // A trail is described in its home region (elsewhere only its shadow exists).
+        if let Some(trail) = ct.get_trail(&summary.home_region, &summary.arn).await?
+            && trail.is_organization_trail
+            && !impact.trails_converted.contains(&trail.arn)
+        {
+            impact.trails_converted.push(trail.arn);
+        }
     }
+
+    let mut regions = vec![home];
     if let Ok(list) = Api::<OrgEventDataStore>::all(ctx.client.clone())
-        .list(&lp)
+        .list(&ListParams::default())
         .await
     {
         regions.extend(list.items.iter().map(|s| s.spec.home_region.clone()));
     }
     regions.sort();
     regions.dedup();
-    let ct = &ctx.aws.management().cloudtrail;
-    let mut impact = DisableImpact::default();
     for region in &regions {
-        for summary in ct.list_trails(region).await? {
-            // ListTrails answers for every region; look each trail up once, in its home.
-            if summary.home_region != *region || impact.trails_converted.contains(&summary.arn) {
-                continue;
-            }
-            if let Some(trail) = ct.get_trail(region, &summary.arn).await?
-                && trail.is_organization_trail
-            {
-                impact.trails_converted.push(trail.arn);
-            }
-        }
         for summary in ct.list_event_data_stores(region).await? {
             if let Some(store) = ct.get_event_data_store(region, &summary.arn).await?
                 && store.organization_enabled

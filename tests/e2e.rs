@@ -220,6 +220,70 @@ fn s2_declared_disable_and_reenable() {
 
 // ------------------------------------------------------------------------ 3
 
+/// Trusted access managed outside the cluster (no TrustedAccess object): after someone
+/// turns it back on, trails and stores that were waiting for it are converted back at the
+/// trusted-access period, not at the next full resync (an hour here, so only the
+/// waiting path can pass this).
+#[test]
+fn s3a_reenabled_elsewhere_converts_back_without_a_trusted_access_object() {
+    let mut s = Scenario::start();
+    let trust = |s: &Scenario, verb: &str| {
+        s.aws(
+            AKID_MANAGEMENT,
+            &[
+                "organizations",
+                &format!("{verb}-aws-service-access"),
+                "--service-principal",
+                CLOUDTRAIL,
+            ],
+        );
+    };
+    let flags = [
+        "--resync-seconds",
+        "3600",
+        "--trusted-access-resync-seconds",
+        "2",
+    ];
+    trust(&s, "enable");
+    s.start_operator_with(AKID_MANAGEMENT, &flags);
+    s.apply_example("20-org-trail.yaml");
+    s.apply_example("30-org-event-data-store.yaml");
+    s.wait_ready("orgtrail", TRAIL);
+    s.wait_ready("orgeventdatastore", "organization-lake");
+    let store = store_arn(&s);
+
+    trust(&s, "disable");
+    wait_org_scope(&mut s, &store, false);
+    // A restart makes every object look at AWS now, find trusted access off and wait.
+    s.stop_operator();
+    s.start_operator_with(AKID_MANAGEMENT, &flags);
+    for (kind, name) in [
+        ("orgtrail", TRAIL),
+        ("orgeventdatastore", "organization-lake"),
+    ] {
+        s.wait_for(
+            &format!("{kind} waiting for trusted access"),
+            TIMEOUT,
+            |s| {
+                let o = s.get(kind, name)?;
+                let ready = condition(&o, "Ready")?;
+                (ready["status"] == "False" && ready["reason"] == "TrustedAccessDisabled")
+                    .then_some(())
+            },
+        );
+    }
+
+    trust(&s, "enable");
+    wait_org_scope(&mut s, &store, true);
+    s.wait_ready("orgtrail", TRAIL);
+    s.wait_ready("orgeventdatastore", "organization-lake");
+    assert!(
+        !s.trusted_services().is_empty(),
+        "trusted access was re-enabled by hand, and stays"
+    );
+    s.finish();
+}
+
 #[test]
 fn s3_out_of_band_disable_is_reverted() {
     let mut s = Scenario::start();

@@ -79,7 +79,8 @@ pub struct Context {
 
 /// How long a trusted-access answer is reused. When trusted access comes back, every trail
 /// and store reconciles at once; they share one `ListAWSServiceAccessForOrganization`
-/// instead of each making its own (Organizations' rate limits are low).
+/// instead of each making its own (Organizations' rate limits are low). Never longer than
+/// the trusted-access period, so a faster configured period is honoured.
 const TRUSTED_ACCESS_TTL: Duration = Duration::from_secs(10);
 
 impl Context {
@@ -123,7 +124,7 @@ impl Context {
     /// than a few seconds.
     pub async fn cloudtrail_trusted(&self) -> AwsResult<bool> {
         if let Some((trusted, at)) = *self.trusted.lock().expect("trusted cache poisoned")
-            && at.elapsed() < TRUSTED_ACCESS_TTL
+            && at.elapsed() < TRUSTED_ACCESS_TTL.min(self.settings.trusted_access_resync)
         {
             return Ok(trusted);
         }

@@ -97,7 +97,8 @@ impl Scenario {
         self.start_operator_with(access_key, &[]);
     }
 
-    /// Start the operator with `access_key` and extra `run` flags.
+    /// Start the operator with `access_key` and extra `run` flags (`--resync-seconds` among
+    /// them replaces the suite's short default).
     pub fn start_operator_with(&mut self, access_key: &str, extra: &[&str]) {
         assert!(self.operator.is_none(), "an operator is already running");
         let n = fs::read_dir(self.dir.path()).map_or(0, |d| d.count());
@@ -112,7 +113,11 @@ impl Scenario {
                 "--region",
                 REGION,
             ])
-            .args(["--resync-seconds", &RESYNC_SECS.to_string()])
+            .args(if extra.contains(&"--resync-seconds") {
+                vec![]
+            } else {
+                vec!["--resync-seconds".to_string(), RESYNC_SECS.to_string()]
+            })
             .args([
                 "--metrics-addr",
                 "127.0.0.1:0",

@@ -10,7 +10,7 @@ mod harness;
 
 use std::time::Duration;
 
-use harness::{RESYNC_SECS, Scenario, TIMEOUT, condition};
+use harness::{RESYNC_SECS, Scenario, TIMEOUT, condition, examples_dir};
 use serde_json::{Value, json};
 use support::{AKID_DELEGATED, AKID_MANAGEMENT, AKID_MEMBER, MANAGEMENT_ACCOUNT};
 
@@ -331,6 +331,103 @@ fn s3_out_of_band_disable_is_reverted() {
     let table = s.kubectl_ok(&["get", "events", "-A"]);
     assert!(table.contains("DisabledOutOfBand"), "{table}");
     s.finish();
+}
+
+/// A CRD newer than the operator (here: one more `deletionPolicy` value) lets through an
+/// object this operator cannot read. It is reported on the object (kstatus Stalled,
+/// reason InvalidObject, naming the bad value) and by a Warning event, while other objects
+/// of the kind keep converging.
+#[test]
+fn s5b_unreadable_object_is_reported_not_fatal() {
+    let mut s = Scenario::start();
+    s.start_operator();
+    s.kubectl_ok(&[
+        "patch",
+        "crd",
+        "delegatedadmins.orgtrail.dev",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/deletionPolicy/enum/-","value":"Orphan"}]"#,
+    ]);
+    // Whatever happens below, the next scenario gets the CRD from crds/ back.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        unreadable_object_scenario(&mut s)
+    }));
+    let crd = examples_dir().join("../crds/delegatedadmin.yaml");
+    s.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        crd.to_str().expect("utf-8 path"),
+    ]);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    s.finish();
+}
+
+fn unreadable_object_scenario(s: &mut Scenario) {
+    let bad = s.dir.path().join("from-the-future.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: DelegatedAdmin\nmetadata: {name: from-the-future}\n\
+         spec: {accountId: '444444444444', deletionPolicy: Orphan}\n",
+    )
+    .expect("write manifest");
+    // The API server takes a moment to serve the widened schema.
+    s.wait_for(
+        "the API server accepts deletionPolicy Orphan",
+        TIMEOUT,
+        |s| {
+            s.kubectl(&["apply", "-f", bad.to_str().expect("utf-8 path")])
+                .status
+                .success()
+                .then_some(())
+        },
+    );
+    s.apply_example("00-trusted-access.yaml");
+    s.apply_example("10-delegated-admin.yaml");
+
+    let stalled = s.wait_for("InvalidObject on the unreadable object", TIMEOUT, |s| {
+        let o = s.get("delegatedadmin", "from-the-future")?;
+        let c = condition(&o, "Stalled")?;
+        (c["status"] == "True" && c["reason"] == "InvalidObject").then_some(o)
+    });
+    let message = condition(&stalled, "Stalled").expect("Stalled")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains("Orphan"), "{message}");
+    assert_eq!(
+        condition(&stalled, "Ready").expect("Ready")["status"],
+        "False",
+        "{stalled}"
+    );
+    assert_eq!(
+        stalled["status"]["observedGeneration"], stalled["metadata"]["generation"],
+        "{stalled}"
+    );
+    s.wait_ready("delegatedadmin", "security-tooling");
+    s.wait_for("Warning InvalidObject event", TIMEOUT, |s| {
+        s.has_event(
+            "Warning",
+            "InvalidObject",
+            "DelegatedAdmin",
+            "from-the-future",
+        )
+        .then_some(())
+    });
+    let registered = s.aws(
+        AKID_MANAGEMENT,
+        &["organizations", "list-delegated-administrators"],
+    );
+    assert!(
+        !registered.to_string().contains("444444444444"),
+        "an unreadable object reached AWS: {registered}"
+    );
+    s.kubectl_ok(&["delete", "delegatedadmin", "from-the-future"]);
 }
 
 // ------------------------------------------------------------------------ 4

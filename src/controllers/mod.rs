@@ -4,6 +4,7 @@
 
 pub mod conditions;
 pub mod delegated_admin;
+pub mod invalid;
 pub mod org_event_data_store;
 pub mod org_trail;
 pub mod tags;
@@ -166,20 +167,7 @@ async fn reconcile<K: Reconciled>(
     let _timer = ctx.metrics.reconcile_started(K::KIND);
     let obj = match &guard.0 {
         Ok(obj) => Arc::new(obj.clone()),
-        Err(invalid) => {
-            // The schema normally prevents this; an object written before a CRD change can
-            // still be unreadable. Say so once and wait for a fix.
-            tracing::warn!(name = ?invalid.metadata.name, error = %invalid.error, "invalid object");
-            publish(
-                &ctx,
-                &guard.object_ref(&()),
-                EventType::Warning,
-                "InvalidObject",
-                &invalid.error,
-            )
-            .await;
-            return Ok(Action::await_change());
-        }
+        Err(invalid) => return invalid::report(&ctx, &guard, invalid).await,
     };
     let result = if K::CLEANUP {
         let api = Api::<K>::all(ctx.client.clone());

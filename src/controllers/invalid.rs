@@ -1,0 +1,63 @@
+//! Objects the API server holds but this operator cannot read, e.g. written under a CRD
+//! newer than the operator (a value it does not know yet). The schema stops such objects
+//! at admission otherwise. They are reported on the object itself, as kstatus `Stalled`,
+//! plus one Warning event; they are never reconciled, and never stop the watch.
+
+use kube::api::{Api, Patch, PatchParams};
+use kube::core::DeserializeGuard;
+use kube::core::error_boundary::InvalidObject;
+use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
+use kube::{Resource, ResourceExt};
+
+use super::conditions::{self, Health};
+use super::{MANAGER, Reconciled, now, publish};
+use crate::runtime::context::Context;
+use crate::runtime::error::Result;
+
+/// The reason on the object's conditions and on the event.
+pub const REASON: &str = "InvalidObject";
+
+/// Mark `guard`'s object Stalled with the deserialization error; wait for a change.
+pub async fn report<K: Reconciled>(
+    ctx: &Context,
+    guard: &DeserializeGuard<K>,
+    invalid: &InvalidObject,
+) -> Result<Action> {
+    let name = guard.name_any();
+    let message = format!(
+        "the operator cannot read this {}: {}. Fix the object, or run an operator built for these CRDs",
+        K::KIND,
+        invalid.error
+    );
+    tracing::warn!(kind = K::KIND, %name, error = %invalid.error, "invalid object");
+    let health = Health::Stalled {
+        reason: REASON,
+        message: message.clone(),
+        spec_change_needed: true,
+    };
+    let generation = invalid.metadata.generation;
+    let conditions = conditions::conditions(&health, &[], generation, &[], &now());
+    // Written through the guard type: reading the answer back as `K` would fail again.
+    let patch = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "status": { "observedGeneration": generation, "conditions": conditions },
+    });
+    Api::<DeserializeGuard<K>>::all(ctx.client.clone())
+        .patch_status(
+            &name,
+            &PatchParams::apply(MANAGER).force(),
+            &Patch::Apply(&patch),
+        )
+        .await?;
+    publish(
+        ctx,
+        &guard.object_ref(&()),
+        EventType::Warning,
+        REASON,
+        &message,
+    )
+    .await;
+    Ok(Action::await_change())
+}

@@ -90,14 +90,15 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
     let mut status = obj.status().cloned().unwrap_or_default();
     let health = match obj.converge(&ctx, &mut status).await {
         Ok(health) => health,
-        Err(e) => health_of(e)?,
+        Err(e) => {
+            // Refused for lack of trusted access: remember it is off, so its return is
+            // watched for (Context::recheck_trust_while_off).
+            ctx.forget_trust_if_refused(&e);
+            health_of(e)?
+        }
     };
     write_status(&ctx, &*obj, status, &health).await?;
-    Ok(next_action(
-        &health,
-        K::resync(&ctx),
-        ctx.settings.trusted_access_resync,
-    ))
+    Ok(next_action(&health, K::resync(&ctx)))
 }
 
 /// Write `status` with its conditions for `health`, unless that is what is stored: a
@@ -140,6 +141,8 @@ pub async fn run<K: Reconciled>(
         );
     let mut controller = Controller::for_stream(stream, reader);
     if K::FOLLOWS_TRUSTED_ACCESS {
+        // Trusted access seen coming back, by whoever turned it on: wake everything.
+        controller = controller.reconcile_all_on(ctx.trust_restored());
         let store = controller.store();
         controller = controller.watches(
             Api::<TrustedAccess>::all(client),
@@ -288,19 +291,15 @@ pub fn not_visible(what: &str, name: &str, err: &AwsError) -> Health {
     }
 }
 
-/// When to look again after a reconcile that ended in `health`. A Waiting object waits for
-/// trusted access, which someone may turn back on outside the cluster (with no
-/// TrustedAccess object declared, nothing would wake it): it looks again at the
-/// trusted-access period, so it converts back within seconds rather than a full resync.
-/// The trust answer is cached on the Context, so many waiting objects cost one
-/// Organizations read per period.
-pub fn next_action(health: &Health, resync: Duration, trusted_access_resync: Duration) -> Action {
+/// When to look again after a reconcile that ended in `health`. An object waiting for
+/// trusted access is woken when it comes back (`Context::trust_restored` and the
+/// TrustedAccess watch), so it need not look sooner than the resync.
+pub fn next_action(health: &Health, resync: Duration) -> Action {
     match health {
         Health::Stalled {
             spec_change_needed: true,
             ..
         } => Action::await_change(),
-        Health::Waiting { .. } => Action::requeue(resync.min(trusted_access_resync)),
         _ => Action::requeue(resync),
     }
 }
@@ -389,36 +388,6 @@ mod tests {
 
     fn err(kind: ErrorKind) -> AwsError {
         AwsError::new(kind, "CreateTrail", "SomeCode", "AWS says no")
-    }
-
-    #[test]
-    fn waiting_looks_again_at_the_trusted_access_period() {
-        let resync = Duration::from_secs(300);
-        let trust = Duration::from_secs(30);
-        let waiting = Health::Waiting {
-            reason: "TrustedAccessDisabled",
-            message: String::new(),
-        };
-        let ready = Health::Ready {
-            reason: "Ready",
-            message: String::new(),
-        };
-        let rejected = Health::Stalled {
-            reason: "InvalidInput",
-            message: String::new(),
-            spec_change_needed: true,
-        };
-        assert_eq!(next_action(&waiting, resync, trust), Action::requeue(trust));
-        assert_eq!(next_action(&ready, resync, trust), Action::requeue(resync));
-        assert_eq!(
-            next_action(&waiting, Duration::from_secs(5), trust),
-            Action::requeue(Duration::from_secs(5)),
-            "never slower than the normal resync"
-        );
-        assert_eq!(
-            next_action(&rejected, resync, trust),
-            Action::await_change()
-        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! configuration. Built once in `run`, shared by all controllers.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::ObjectRef;
@@ -14,6 +15,7 @@ use crate::aws::{
     Organization, Organizations, Prerequisite,
 };
 use crate::runtime::metrics::Metrics;
+use crate::runtime::trust::Trust;
 
 /// One set of AWS credentials: its Organizations and CloudTrail ports.
 #[derive(Clone)]
@@ -74,7 +76,7 @@ pub struct Context {
     /// Consecutive failures per object, for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
     /// Whether Organizations trusts CloudTrail, as last seen, and when.
-    trusted: Mutex<Option<(bool, Instant)>>,
+    trust: Trust,
 }
 
 /// How long a trusted-access answer is reused. When trusted access comes back, every trail
@@ -101,7 +103,7 @@ impl Context {
             organization: OnceCell::new(),
             caller: OnceCell::new(),
             failures: Mutex::new(HashMap::new()),
-            trusted: Mutex::new(None),
+            trust: Trust::default(),
         })
     }
 
@@ -119,15 +121,18 @@ impl Context {
             .await
     }
 
-    /// Whether Organizations trusts CloudTrail: the TrustedAccess controller's latest
-    /// observation, or a fresh `ListAWSServiceAccessForOrganization` when that is older
-    /// than a few seconds.
+    /// Whether Organizations trusts CloudTrail: the latest observation (the TrustedAccess
+    /// controller's, usually), or a fresh `ListAWSServiceAccessForOrganization` when that
+    /// is older than a few seconds.
     pub async fn cloudtrail_trusted(&self) -> AwsResult<bool> {
-        if let Some((trusted, at)) = *self.trusted.lock().expect("trusted cache poisoned")
-            && at.elapsed() < TRUSTED_ACCESS_TTL.min(self.settings.trusted_access_resync)
-        {
-            return Ok(trusted);
+        let max_age = TRUSTED_ACCESS_TTL.min(self.settings.trusted_access_resync);
+        match self.trust.fresh(max_age) {
+            Some(trusted) => Ok(trusted),
+            None => self.read_trust().await,
         }
+    }
+
+    async fn read_trust(&self) -> AwsResult<bool> {
         let trusted = self
             .aws
             .primary
@@ -142,7 +147,36 @@ impl Context {
 
     /// Record what AWS just said (or did) about trusted access.
     pub fn observed_trusted(&self, trusted: bool) {
-        *self.trusted.lock().expect("trusted cache poisoned") = Some((trusted, Instant::now()));
+        self.trust.record(trusted);
+    }
+
+    /// Yields each time trusted access is seen coming back: every trail, store and
+    /// delegated admin waiting for it reconciles then.
+    pub fn trust_restored(&self) -> impl futures::Stream<Item = ()> + Send + 'static {
+        self.trust.restored()
+    }
+
+    /// While trusted access was last seen off, re-read it every trusted-access period, so
+    /// that turning it back on outside the cluster (no TrustedAccess object declared, or
+    /// one that is not ours) wakes the waiting objects within that period. Costs nothing
+    /// while trusted access is on, and skips a period in which the TrustedAccess controller
+    /// has just looked. Runs until `shutdown`.
+    pub async fn recheck_trust_while_off(&self, shutdown: impl Future<Output = ()>) {
+        let period = self.settings.trusted_access_resync;
+        let recheck = async {
+            loop {
+                tokio::time::sleep(period).await;
+                if self.trust.off_since().is_some_and(|age| age >= period / 2)
+                    && let Err(e) = self.read_trust().await
+                {
+                    tracing::debug!(%e, "re-reading trusted access failed");
+                }
+            }
+        };
+        tokio::select! {
+            () = recheck => {}
+            () = shutdown => {}
+        }
     }
 
     /// A conversion refused for lack of trusted access means the remembered "trusted" was

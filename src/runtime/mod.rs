@@ -7,3 +7,4 @@ pub mod leader;
 pub mod metrics;
 pub mod run;
 pub mod telemetry;
+pub mod trust;

@@ -117,6 +117,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 controllers::run::<DelegatedAdmin>(ctx.clone(), stopped(rx.clone())),
                 controllers::run::<OrgTrail>(ctx.clone(), stopped(rx.clone())),
                 controllers::run::<OrgEventDataStore>(ctx.clone(), stopped(rx.clone())),
+                ctx.recheck_trust_while_off(stopped(rx.clone())),
             );
             Ok(())
         }

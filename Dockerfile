@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # orgtrail-operator: a static (musl) binary on distroless/static, running as non-root.
-# The image holds exactly what `cargo build --release --target x86_64-unknown-linux-musl
-# -p orgtrail-operator` produces; CI builds that binary (no Docker engine there).
+# The image holds exactly what `make static` produces (`cargo build --release --target
+# x86_64-unknown-linux-musl -p orgtrail-operator`); CI builds and checks that binary, as
+# there is no Docker engine there to build the image itself.
 
 # Alpine's Rust targets musl natively, and Rust links musl binaries statically.
 FROM rust:1.95-alpine AS build

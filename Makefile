@@ -2,7 +2,7 @@
 SHELL := bash
 CARGO ?= cargo
 
-.PHONY: test fmt-check clippy unit crds testenv demo bench build
+.PHONY: test fmt-check clippy unit crds testenv demo bench build static
 
 ## Everything CI checks: formatting, lints, CRD drift, unit + integration + end-to-end tests.
 test: fmt-check clippy
@@ -38,3 +38,13 @@ demo: build testenv
 ## method and latest figures in docs/benchmarks.md). Writes target/bench/results.json.
 bench:
 	hack/with-testenv.sh $(CARGO) bench --bench convergence
+
+## The static (musl) release binary the container image holds (Dockerfile). Needs
+## musl-gcc (Debian: musl-tools) for the C parts of ring and aws-lc-sys.
+MUSL_TARGET := x86_64-unknown-linux-musl
+static:
+	rustup target add $(MUSL_TARGET)
+	$(CARGO) build --release --locked -p orgtrail-operator --bin orgtrail-operator --target $(MUSL_TARGET)
+	@bin=$${CARGO_TARGET_DIR:-target}/$(MUSL_TARGET)/release/orgtrail-operator; \
+	  if ldd $$bin 2>&1 | grep -q '=>'; then echo "$$bin is not static" >&2; ldd $$bin >&2; exit 1; fi; \
+	  $$bin --version; ls -l $$bin

@@ -93,6 +93,17 @@ pub async fn disable_trusted_access(emu: &Emulator) {
         .expect("DisableAWSServiceAccess");
 }
 
+/// A person turning trusted access back on: `organizations enable-aws-service-access`.
+pub async fn enable_trusted_access(emu: &Emulator) {
+    let config = support::sdk_config(emu, AKID_MANAGEMENT, "us-east-1").await;
+    aws_sdk_organizations::Client::new(&config)
+        .enable_aws_service_access()
+        .service_principal("cloudtrail.amazonaws.com")
+        .send()
+        .await
+        .expect("EnableAWSServiceAccess");
+}
+
 /// Calls counted by kind and by `service:Operation`.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Tally {

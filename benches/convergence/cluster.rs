@@ -116,6 +116,21 @@ impl Cluster {
         }
     }
 
+    /// Delete one object (finalizers dropped first: the operator must not act on it).
+    pub async fn delete(&self, kind: &str, name: &str) {
+        let api = self.api(kind);
+        let unfinalize = json!({"metadata": {"finalizers": null}});
+        let _ = api
+            .patch(name, &PatchParams::default(), &Patch::Merge(&unfinalize))
+            .await;
+        let _ = api.delete(name, &DeleteParams::default()).await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while api.get_opt(name).await.expect("get object").is_some() {
+            assert!(Instant::now() < deadline, "{kind}/{name} remains after 60s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Remove every orgtrail object without an operator: drop finalizers, delete, wait
     /// until none is left, forget the recorded Ready times.
     pub async fn clean(&self) {

@@ -80,7 +80,11 @@ pub async fn run_all(quick: bool) {
     }
     let largest = sizes.reenables.iter().copied().max();
     for &n in &sizes.reenables {
-        reenable(&mut b, n, Some(n) == largest, &sizes).await;
+        reenable(&mut b, n, Some(n) == largest, &sizes, false).await;
+        b.save();
+    }
+    if let Some(n) = largest {
+        reenable(&mut b, n, false, &sizes, true).await;
         b.save();
     }
     b.cluster.clean().await;
@@ -397,8 +401,19 @@ async fn steady(
 
 /// Disable trusted access out of band, let the operator re-enable it, and time how long
 /// until every account-level trail and store is an organization one again and logging.
-async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes) {
+/// Trusted access disabled out of band, then re-enabled: by the operator (its TrustedAccess
+/// object says Enabled), or, `by_hand`, by a person, with no TrustedAccess object declared
+/// (the operator only follows: its trusted-access re-check must notice).
+async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes, by_hand: bool) {
     let (emu, op) = b.prepared().await;
+    let what = if by_hand {
+        "trusted access re-enabled by hand (no TrustedAccess object) → all re-converted and logging"
+    } else {
+        "trusted access re-enabled → all re-converted and logging"
+    };
+    if by_hand {
+        b.cluster.delete(TRUSTED_ACCESS, "cloudtrail").await;
+    }
     let trails: Vec<String> = (0..n / 2).map(|i| format!("re-{n}-trail-{i:03}")).collect();
     let stores: Vec<String> = (0..n - n / 2)
         .map(|i| format!("re-{n}-store-{i:03}"))
@@ -418,8 +433,7 @@ async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes) {
     }
     let label = format!("{n} ({} trails, {} stores)", trails.len(), stores.len());
     if let Err(e) = b.cluster.wait_ready(&keys, READY_TIMEOUT).await {
-        b.report
-            .row("trusted access re-enabled → all re-converted", &label, e);
+        b.report.row(what, &label, e);
         op.stop();
         return;
     }
@@ -430,6 +444,13 @@ async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes) {
     aws::clear_calls(&emu);
     let disabled_at = epoch_ms(SystemTime::now());
     aws::disable_trusted_access(&emu).await;
+    if by_hand {
+        // Every object's resync notices the account-level trail/store and waits; then the
+        // person turns trusted access back on.
+        tokio::time::sleep(Duration::from_secs(2 * RESYNC_SECS + 1)).await;
+        aws::clear_calls(&emu);
+        aws::enable_trusted_access(&emu).await;
+    }
     // AWS converts everything to account level as part of the disable call.
     let account_level = aws::trails(&emu).values().filter(|t| !t.0).count()
         + aws::stores(&emu).values().filter(|s| !s.0).count();
@@ -457,7 +478,7 @@ async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes) {
         .find(|c| c.operation == "EnableAWSServiceAccess" && c.outcome == "ok");
     let (Some(enable), true) = (enable, converged) else {
         b.report.row(
-            "trusted access re-enabled → all re-converted and logging",
+            what,
             &label,
             format!(
                 "not converged within 180 s (EnableAWSServiceAccess seen: {})",
@@ -490,7 +511,7 @@ async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes) {
             .filter(|c| c.seq >= enable.seq && c.seq <= last_seq),
     );
     b.report.row(
-        "trusted access re-enabled → all re-converted and logging",
+        what,
         &label,
         format!(
             "{} (EnableAWSServiceAccess → last of {} UpdateTrail, {} UpdateEventDataStore, {} StartLogging)",
@@ -500,16 +521,18 @@ async fn reenable(b: &mut Bench, n: usize, steady_before: bool, s: &Sizes) {
             count("StartLogging")
         ),
     );
-    b.report.row(
-        "out-of-band disable → operator re-enables trusted access",
-        &label,
-        format!(
-            "{} ({account_level} objects were account-level after the disable)",
-            ms(enable.time_ms as f64 - disabled_at)
-        ),
-    );
+    if !by_hand {
+        b.report.row(
+            "out-of-band disable → operator re-enables trusted access",
+            &label,
+            format!(
+                "{} ({account_level} objects were account-level after the disable)",
+                ms(enable.time_ms as f64 - disabled_at)
+            ),
+        );
+    }
     b.report.set(
-        &format!("reenable_{n}"),
+        &format!("reenable_{}{n}", if by_hand { "by_hand_" } else { "" }),
         json!({
             "account_level_after_disable": account_level,
             "disable_to_enable_ms": enable.time_ms as f64 - disabled_at,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use cluster::{ControlPlane, Operator, describe, is_ready, root, tool, wait_for};
+use cluster::{ControlPlane, Operator, describe, is_ready, root, start_operator, tool, wait_for};
 use serde_json::Value;
 use support::Emulator;
 
@@ -237,7 +237,7 @@ fn operator_runs_as_the_charts_service_account() {
     let start = |name: &str| {
         let mut cmd_log = logs.join(name);
         cmd_log.set_extension("log");
-        Operator::start(
+        start_operator(
             &kubeconfig,
             emu.url(),
             cmd_log,

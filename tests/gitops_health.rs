@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use cluster::{ControlPlane, Operator, condition, is_ready, root, run_ok, wait_for};
+use cluster::{
+    ControlPlane, Operator, condition, is_ready, root, run_ok, start_operator, wait_for,
+};
 use serde_json::Value;
 use support::Emulator;
 
@@ -131,7 +133,7 @@ fn kstatus_and_argocd_health_of_live_objects() {
     cp.kubectl_ok(&["delete", "orgtrails", "gh-fresh"]);
 
     let emu = Emulator::start();
-    let mut op = Operator::start(
+    let mut op = start_operator(
         &cp.kubeconfig,
         emu.url(),
         samples.join("operator.log"),

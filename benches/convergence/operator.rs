@@ -3,14 +3,15 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::AKID_MANAGEMENT;
+use crate::support;
 
-/// A running `orgtrail-operator run`; killed when dropped.
+/// A running `orgtrail-operator run` (the shared test launcher) and its metrics address;
+/// killed when dropped.
 pub struct Operator {
-    child: Child,
+    process: support::operator::Operator,
     metrics_addr: String,
     /// The moment just before `spawn`.
     pub spawned: Instant,
@@ -28,35 +29,26 @@ pub struct Launch<'a> {
 impl Operator {
     pub fn start(l: &Launch) -> Operator {
         let metrics_addr = format!("127.0.0.1:{}", free_port());
-        let log = std::fs::File::create(l.log).expect("operator log file");
-        let err = log.try_clone().expect("operator log file");
-        let no_file = l.log.with_extension("absent");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_orgtrail-operator"));
-        cmd.args(["run", "--aws-endpoint-url", l.emulator_url])
-            .args(["--region", "us-east-1"])
-            .args(["--resync-seconds", &l.resync_secs.to_string()])
-            .args(["--metrics-addr", &metrics_addr])
-            .args(["--leader-election", &l.leader_election.to_string()])
-            .args(["--lease-namespace", "default"])
-            .env("KUBECONFIG", l.kubeconfig)
-            .env("AWS_ACCESS_KEY_ID", AKID_MANAGEMENT)
-            .env("AWS_SECRET_ACCESS_KEY", "x")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", &no_file)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(err));
-        let spawned = Instant::now();
-        let child = cmd.spawn().expect("spawn orgtrail-operator");
+        let resync = l.resync_secs.to_string();
+        let leader_election = l.leader_election.to_string();
+        let args = [
+            "--resync-seconds",
+            &resync,
+            "--metrics-addr",
+            &metrics_addr,
+            "--leader-election",
+            &leader_election,
+            "--lease-namespace",
+            "default",
+        ];
+        let process = support::operator::Operator::start(&support::operator::Launch {
+            args: &args,
+            ..support::operator::Launch::new(Path::new(l.kubeconfig), l.emulator_url, l.log)
+        });
         Operator {
-            child,
+            spawned: process.spawned,
+            process,
             metrics_addr,
-            spawned,
         }
     }
 
@@ -97,35 +89,19 @@ impl Operator {
     }
 
     pub fn assert_alive(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
+        if let Some(status) = self.process.exited() {
             panic!("the operator exited: {status}");
         }
     }
 
     /// Resident memory and CPU time from /proc.
     pub fn sample(&self) -> ProcSample {
-        ProcSample::of(self.child.id())
+        ProcSample::of(self.process.id())
     }
 
     /// SIGTERM, then wait up to 15 s (then SIGKILL).
     pub fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.stop();
     }
 }
 

@@ -8,10 +8,12 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::support::operator::Launch;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -216,70 +218,17 @@ impl Drop for ControlPlane {
     }
 }
 
-/// `orgtrail-operator run` as a local process against the emulator; killed on drop.
-pub struct Operator {
-    child: Child,
-    log: PathBuf,
-}
+pub use crate::support::operator::Operator;
 
-impl Operator {
-    /// Starts the operator with `kubeconfig`, management-account credentials for the
-    /// emulator at `aws_url`, a 2-second resync and `extra` arguments.
-    pub fn start(kubeconfig: &Path, aws_url: &str, log: PathBuf, extra: &[&str]) -> Operator {
-        let file = std::fs::File::create(&log).expect("operator log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_orgtrail-operator"))
-            .args([
-                "run",
-                "--region",
-                "us-east-1",
-                "--aws-endpoint-url",
-                aws_url,
-            ])
-            .args(["--metrics-addr", "127.0.0.1:0", "--resync-seconds", "2"])
-            .args(extra)
-            .env("KUBECONFIG", kubeconfig)
-            .env("AWS_ACCESS_KEY_ID", "AKIDMANAGEMENT")
-            .env("AWS_SECRET_ACCESS_KEY", "any-secret")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("log file"))
-            .stderr(file)
-            .spawn()
-            .expect("spawning orgtrail-operator");
-        Operator { child, log }
-    }
-
-    /// Everything the operator logged so far.
-    pub fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM (graceful: releases its Lease), then wait for it to exit.
-    pub fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts the operator with `kubeconfig`, management-account credentials for the emulator
+/// at `aws_url`, a 2-second resync and `extra` arguments.
+pub fn start_operator(kubeconfig: &Path, aws_url: &str, log: PathBuf, extra: &[&str]) -> Operator {
+    let mut args = vec!["--metrics-addr", "127.0.0.1:0", "--resync-seconds", "2"];
+    args.extend(extra);
+    Operator::start(&Launch {
+        args: &args,
+        ..Launch::new(kubeconfig, aws_url, &log)
+    })
 }
 
 /// Polls `probe` every 250 ms until it returns `Some`, or panics after `timeout` with

@@ -4,14 +4,15 @@
 //! Scenarios share one API server, and two operators must never reconcile the same
 //! objects, so every scenario holds a process-wide lock for its whole life.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::operator::{Launch, Operator};
 use crate::support::{AKID_MANAGEMENT, Emulator};
 
 /// The four kinds, dependants first so that deleting in this order never leaves an
@@ -40,18 +41,6 @@ pub struct Scenario {
     manifests: usize,
     // Last field: released after everything above is torn down.
     _serial: MutexGuard<'static, ()>,
-}
-
-struct Operator {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Paths of the test control plane, or a failure that says how to get one.
@@ -103,72 +92,39 @@ impl Scenario {
         assert!(self.operator.is_none(), "an operator is already running");
         let n = fs::read_dir(self.dir.path()).map_or(0, |d| d.count());
         let log = self.dir.path().join(format!("operator-{n}.log"));
-        let out = File::create(&log).expect("operator log file");
-        let err = out.try_clone().expect("operator log file");
-        let child = Command::new(operator_binary())
-            .args([
-                "run",
-                "--aws-endpoint-url",
-                self.emu.url(),
-                "--region",
-                REGION,
-            ])
-            .args(if extra.contains(&"--resync-seconds") {
-                vec![]
-            } else {
-                vec!["--resync-seconds".to_string(), RESYNC_SECS.to_string()]
-            })
-            .args([
-                "--metrics-addr",
-                "127.0.0.1:0",
-                "--leader-election",
-                "false",
-            ])
-            .args(["--lease-namespace", "default"])
-            .args(extra)
-            .env("KUBECONFIG", &self.kubeconfig)
-            .env("AWS_ACCESS_KEY_ID", access_key)
-            .env("AWS_SECRET_ACCESS_KEY", "any-secret")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("no-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.path().join("no-aws-credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .expect("spawn orgtrail-operator");
-        self.operator = Some(Operator { child, log });
+        let resync = RESYNC_SECS.to_string();
+        let mut args = vec![
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--leader-election",
+            "false",
+            "--lease-namespace",
+            "default",
+        ];
+        if !extra.contains(&"--resync-seconds") {
+            args.extend(["--resync-seconds", resync.as_str()]);
+        }
+        args.extend(extra);
+        let kubeconfig = PathBuf::from(&self.kubeconfig);
+        self.operator = Some(Operator::start(&Launch {
+            access_key,
+            args: &args,
+            ..Launch::new(&kubeconfig, self.emu.url(), &log)
+        }));
     }
 
-    /// `kill -9` the operator: no graceful shutdown, no lease release.
+    /// `kill -9` the operator: no graceful shutdown, no lease release. Its log stays for
+    /// diagnostics: the next operator writes a new file.
     pub fn kill_operator(&mut self) {
         if let Some(mut op) = self.operator.take() {
-            let _ = op.child.kill(); // SIGKILL
-            let _ = op.child.wait();
-            // Keep its log for diagnostics: the next operator writes a new file.
+            op.kill();
         }
     }
 
     /// Stop the operator gracefully (SIGTERM) and wait for it to exit.
     pub fn stop_operator(&mut self) {
         if let Some(mut op) = self.operator.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &op.child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = op.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            op.stop();
         }
     }
 
@@ -350,7 +306,7 @@ impl Scenario {
                 return v;
             }
             if let Some(op) = self.operator.as_mut()
-                && let Ok(Some(status)) = op.child.try_wait()
+                && let Some(status) = op.exited()
             {
                 panic!(
                     "the operator exited ({status}) while waiting for {what}{}",
@@ -405,8 +361,8 @@ impl Scenario {
             .unwrap_or_default();
         logs.sort();
         if let Some(op) = &self.operator {
-            logs.retain(|l| l != &op.log);
-            logs.push(op.log.clone());
+            logs.retain(|l| l != op.log());
+            logs.push(op.log().to_path_buf());
         }
         if let Some(last) = logs.last() {
             let text = fs::read_to_string(last).unwrap_or_default();
@@ -509,18 +465,4 @@ pub fn condition<'a>(obj: &'a Value, type_: &str) -> Option<&'a Value> {
 
 pub fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")
-}
-
-/// `target/<profile>/orgtrail-operator`, next to the test executable; built first if
-/// missing (so `cargo test --test e2e` alone works).
-fn operator_binary() -> PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        if let Some(path) = std::env::var_os("ORGTRAIL_OPERATOR_BIN") {
-            return PathBuf::from(path);
-        }
-        // The binary of this very package is built for integration tests by cargo.
-        PathBuf::from(env!("CARGO_BIN_EXE_orgtrail-operator"))
-    })
-    .clone()
 }

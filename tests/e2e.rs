@@ -218,6 +218,56 @@ fn s2_declared_disable_and_reenable() {
     s.finish();
 }
 
+/// A declared disable wins over someone turning trusted access back on by hand: the
+/// TrustedAccess controller turns it off again, and in between no trail or store is
+/// converted back (that would only recreate member copies for moments).
+#[test]
+fn s2b_declared_disable_holds_against_a_manual_enable() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+    let store = store_arn(&s);
+    s.kubectl_ok(&[
+        "patch",
+        "trustedaccess",
+        "cloudtrail",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"state":"Disabled","disableConfirmation":"disable"}}"#,
+    ]);
+    wait_org_scope(&mut s, &store, false);
+    let conversions = |s: &Scenario| {
+        s.emu.calls_of("UpdateTrail").len() + s.emu.calls_of("UpdateEventDataStore").len()
+    };
+    let before = conversions(&s);
+    let disables = s.emu.calls_of("DisableAWSServiceAccess").len();
+
+    s.aws(
+        AKID_MANAGEMENT,
+        &[
+            "organizations",
+            "enable-aws-service-access",
+            "--service-principal",
+            CLOUDTRAIL,
+        ],
+    );
+    s.wait_for("the declared Disabled state restored", TIMEOUT, |s| {
+        (s.emu.calls_of("DisableAWSServiceAccess").len() > disables
+            && !s.trusted_services().iter().any(|p| p == CLOUDTRAIL))
+        .then_some(())
+    });
+    // Two more resyncs in which a conversion would show up.
+    std::thread::sleep(Duration::from_secs(2 * RESYNC_SECS + 1));
+    assert_eq!(
+        conversions(&s),
+        before,
+        "trails or stores were converted back while TrustedAccess declares Disabled: {:#?}",
+        s.emu.calls_of("UpdateTrail")
+    );
+    wait_org_scope(&mut s, &store, false);
+    s.finish();
+}
+
 // ------------------------------------------------------------------------ 3
 
 /// Trusted access managed outside the cluster (no TrustedAccess object): after someone

@@ -291,6 +291,22 @@ pub fn not_visible(what: &str, name: &str, err: &AwsError) -> Health {
     }
 }
 
+/// Why an account-level trail or store must stay so for now, if it must: trusted access
+/// is off, or a TrustedAccess object declares it `Disabled`. In the second case someone
+/// turned it on by hand and the TrustedAccess controller is about to turn it off again;
+/// converting in between would only recreate the member copies for moments.
+pub async fn reconversion_blocked(ctx: &Context) -> AwsResult<Option<&'static str>> {
+    if !ctx.cloudtrail_trusted().await? {
+        return Ok(Some("trusted access for CloudTrail is disabled"));
+    }
+    if ctx.trust_declared_off().await {
+        return Ok(Some(
+            "a TrustedAccess object declares trusted access Disabled",
+        ));
+    }
+    Ok(None)
+}
+
 /// When to look again after a reconcile that ended in `health`. An object waiting for
 /// trusted access is woken when it comes back (`Context::trust_restored` and the
 /// TrustedAccess watch), so it need not look sooner than the resync.

@@ -8,7 +8,7 @@ use kube::runtime::events::EventType;
 
 use super::conditions::{Extra, Health};
 use super::tags;
-use super::{Reconciled, claim, event, not_visible};
+use super::{Reconciled, claim, event, not_visible, reconversion_blocked};
 use crate::api::{
     DeletionPolicy, OrgEventDataStore, OrgEventDataStoreSpec, OrgEventDataStoreStatus,
 };
@@ -272,13 +272,15 @@ async fn converge(
     }
 
     if spec.organization_enabled != store.organization_enabled {
-        if spec.organization_enabled && !ctx.cloudtrail_trusted().await? {
+        if spec.organization_enabled
+            && let Some(why) = reconversion_blocked(ctx).await?
+        {
             status.organization_enabled = Some(false);
             status.status = Some(status_str(&store.status));
             return Ok(Health::Waiting {
                 reason: "TrustedAccessDisabled",
                 message: format!(
-                    "event data store {arn} is account-level while trusted access for CloudTrail is disabled; it is converted back when trusted access is enabled"
+                    "event data store {arn} is account-level while {why}; it is converted back when trusted access is enabled"
                 ),
             });
         }

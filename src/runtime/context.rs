@@ -10,6 +10,7 @@ use kube::runtime::events::Recorder;
 use kube::runtime::reflector::ObjectRef;
 use tokio::sync::OnceCell;
 
+use crate::api::{TrustedAccess, TrustedAccessState};
 use crate::aws::{
     AwsError, AwsResult, CLOUDTRAIL_SERVICE_PRINCIPAL, CallerIdentity, CloudTrail, ErrorKind,
     Organization, Organizations, Prerequisite,
@@ -148,6 +149,23 @@ impl Context {
     /// Record what AWS just said (or did) about trusted access.
     pub fn observed_trusted(&self, trusted: bool) {
         self.trust.record(trusted);
+    }
+
+    /// Whether a TrustedAccess object declares trusted access `Disabled`. Read from the API
+    /// server, and only before a conversion back to organization scope (rare). If it
+    /// cannot be read, AWS's word decides (false).
+    pub async fn trust_declared_off(&self) -> bool {
+        let api = kube::Api::<TrustedAccess>::all(self.client.clone());
+        match api.list(&kube::api::ListParams::default()).await {
+            Ok(list) => list
+                .items
+                .iter()
+                .any(|ta| ta.spec.state == TrustedAccessState::Disabled),
+            Err(e) => {
+                tracing::warn!(%e, "listing TrustedAccess objects failed");
+                false
+            }
+        }
     }
 
     /// Yields each time trusted access is seen coming back: every trail, store and

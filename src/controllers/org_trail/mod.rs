@@ -10,7 +10,7 @@ use kube::runtime::events::EventType;
 
 use super::conditions::{Extra, Health};
 use super::tags;
-use super::{Reconciled, claim, event, not_visible};
+use super::{Reconciled, claim, event, not_visible, reconversion_blocked};
 use crate::api::{DeletionPolicy, OrgTrail, OrgTrailStatus};
 use crate::aws::{AwsResult, ErrorKind, Trail, trail_arn};
 use crate::runtime::context::Context;
@@ -170,12 +170,14 @@ async fn converge(t: &OrgTrail, ctx: &Context, status: &mut OrgTrailStatus) -> A
     if spec.is_organization_trail != trail.is_organization_trail {
         // AWS turned it into an account trail when trusted access went away, and does not
         // turn it back. Only try when trusted access is on again.
-        if spec.is_organization_trail && !ctx.cloudtrail_trusted().await? {
+        if spec.is_organization_trail
+            && let Some(why) = reconversion_blocked(ctx).await?
+        {
             status.is_organization_trail = Some(false);
             return Ok(Health::Waiting {
                 reason: "TrustedAccessDisabled",
                 message: format!(
-                    "trail {arn} is an account-level trail while trusted access for CloudTrail is disabled; it is converted back when trusted access is enabled"
+                    "trail {arn} is an account-level trail while {why}; it is converted back when trusted access is enabled"
                 ),
             });
         }

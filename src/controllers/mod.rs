@@ -22,7 +22,7 @@ use kube::core::{ClusterResourceScope, DeserializeGuard};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType};
 use kube::runtime::finalizer::{Event as Finalized, finalizer};
-use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{Predicate, WatchStreamExt, predicates, reflector, watcher};
 use kube::{Resource, ResourceExt};
 use serde::Serialize;
@@ -70,6 +70,8 @@ pub trait Reconciled:
     fn resync(ctx: &Context) -> Duration {
         ctx.settings.resync
     }
+    /// Offered the controller's cache of objects of this kind when the controller starts.
+    fn share_store(_ctx: &Context, _store: Store<DeserializeGuard<Self>>) {}
     /// The stored status.
     fn status(&self) -> Option<&Self::Status>;
     /// Read AWS and make it match the object, recording what is observed in `status`.
@@ -129,6 +131,7 @@ pub async fn run<K: Reconciled>(
     // DeserializeGuard: one malformed object is reported, never stops the watch.
     let api = Api::<DeserializeGuard<K>>::all(client.clone());
     let (reader, writer) = reflector::store();
+    K::share_store(&ctx, reader.clone());
     // Reconcile on spec changes (generation), deletion and finalizer changes — not on our
     // own status writes, so a status update never triggers another reconcile.
     let stream = watcher(api, watcher::Config::default().any_semantic())

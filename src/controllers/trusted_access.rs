@@ -4,8 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kube::api::{Api, ListParams};
+use kube::core::DeserializeGuard;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
+use kube::runtime::reflector::Store;
 
 use super::conditions::{Extra, Health};
 use super::{Reconciled, event, write_status};
@@ -30,6 +32,12 @@ impl Reconciled for TrustedAccess {
     /// read, and an out-of-band disable is the costliest drift there is.
     fn resync(ctx: &Context) -> Duration {
         ctx.settings.trusted_access_resync
+    }
+
+    /// Trails and stores ask whether a TrustedAccess object declares `Disabled` before
+    /// converting back; they read this cache instead of the API server.
+    fn share_store(ctx: &Context, store: Store<DeserializeGuard<TrustedAccess>>) {
+        ctx.set_trusted_access_objects(store);
     }
 
     fn status(&self) -> Option<&TrustedAccessStatus> {

@@ -6,8 +6,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kube::core::DeserializeGuard;
 use kube::runtime::events::Recorder;
-use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::{ObjectRef, Store};
 use tokio::sync::OnceCell;
 
 use crate::api::{TrustedAccess, TrustedAccessState};
@@ -78,6 +79,8 @@ pub struct Context {
     failures: Mutex<HashMap<String, u32>>,
     /// Whether Organizations trusts CloudTrail, as last seen, and when.
     trust: Trust,
+    /// The TrustedAccess controller's cache, once it runs.
+    trusted_access_objects: Mutex<Option<Store<DeserializeGuard<TrustedAccess>>>>,
 }
 
 /// How long a trusted-access answer is reused. When trusted access comes back, every trail
@@ -105,6 +108,7 @@ impl Context {
             caller: OnceCell::new(),
             failures: Mutex::new(HashMap::new()),
             trust: Trust::default(),
+            trusted_access_objects: Mutex::new(None),
         })
     }
 
@@ -151,16 +155,37 @@ impl Context {
         self.trust.record(trusted);
     }
 
-    /// Whether a TrustedAccess object declares trusted access `Disabled`. Read from the API
-    /// server, and only before a conversion back to organization scope (rare). If it
-    /// cannot be read, AWS's word decides (false).
+    /// The TrustedAccess controller's cache of TrustedAccess objects.
+    pub fn set_trusted_access_objects(&self, store: Store<DeserializeGuard<TrustedAccess>>) {
+        *self
+            .trusted_access_objects
+            .lock()
+            .expect("TrustedAccess store poisoned") = Some(store);
+    }
+
+    /// Whether a TrustedAccess object declares trusted access `Disabled`, asked only before
+    /// a conversion back to organization scope. From the TrustedAccess controller's cache
+    /// once it has its first listing; the API server otherwise. If neither answers, AWS's
+    /// word decides (false).
     pub async fn trust_declared_off(&self) -> bool {
+        let declared_off = |ta: &TrustedAccess| ta.spec.state == TrustedAccessState::Disabled;
+        let store = self
+            .trusted_access_objects
+            .lock()
+            .expect("TrustedAccess store poisoned")
+            .clone();
+        if let Some(store) = store
+            && let Ok(Ok(())) =
+                tokio::time::timeout(Duration::from_secs(5), store.wait_until_ready()).await
+        {
+            return store
+                .state()
+                .iter()
+                .any(|guard| guard.0.as_ref().is_ok_and(declared_off));
+        }
         let api = kube::Api::<TrustedAccess>::all(self.client.clone());
         match api.list(&kube::api::ListParams::default()).await {
-            Ok(list) => list
-                .items
-                .iter()
-                .any(|ta| ta.spec.state == TrustedAccessState::Disabled),
+            Ok(list) => list.items.iter().any(declared_off),
             Err(e) => {
                 tracing::warn!(%e, "listing TrustedAccess objects failed");
                 false

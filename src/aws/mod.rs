@@ -191,7 +191,7 @@ pub fn arn_region_and_account(arn: &str) -> Option<(&str, &str)> {
     ) else {
         return None;
     };
-    Some((region, account))
+    (!region.is_empty() && !account.is_empty()).then_some((region, account))
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! at admission otherwise. They are reported on the object itself, as kstatus `Stalled`,
 //! plus one Warning event; they are never reconciled, and never stop the watch.
 
-use kube::api::{Api, Patch, PatchParams};
 use kube::core::DeserializeGuard;
 use kube::core::error_boundary::InvalidObject;
 use kube::runtime::controller::Action;
@@ -11,7 +10,7 @@ use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 
 use super::conditions::{self, Health};
-use super::{MANAGER, Reconciled, now, publish};
+use super::{Reconciled, now, patch_status, publish};
 use crate::runtime::context::Context;
 use crate::runtime::error::Result;
 
@@ -38,19 +37,8 @@ pub async fn report<K: Reconciled>(
     };
     let generation = invalid.metadata.generation;
     let conditions = conditions::conditions(&health, &[], generation, &[], &now());
-    // Written through the guard type: reading the answer back as `K` would fail again.
-    let patch = serde_json::json!({
-        "apiVersion": K::api_version(&()),
-        "kind": K::kind(&()),
-        "status": { "observedGeneration": generation, "conditions": conditions },
-    });
-    Api::<DeserializeGuard<K>>::all(ctx.client.clone())
-        .patch_status(
-            &name,
-            &PatchParams::apply(MANAGER).force(),
-            &Patch::Apply(&patch),
-        )
-        .await?;
+    let status = serde_json::json!({ "observedGeneration": generation, "conditions": conditions });
+    patch_status::<K>(ctx, &name, status).await?;
     publish(
         ctx,
         &guard.object_ref(&()),

@@ -119,7 +119,7 @@ pub async fn write_status<K: Reconciled>(
     if obj.status() == Some(&status) {
         return Ok(());
     }
-    patch_status(ctx, obj, status).await
+    patch_status::<K>(ctx, &obj.name_any(), status).await
 }
 
 /// Run the controller of `K` until `shutdown` resolves.
@@ -323,20 +323,21 @@ pub fn next_action(health: &Health, resync: Duration) -> Action {
     }
 }
 
-/// Write `status` with server-side apply: deterministic, owned by the operator.
+/// Write `status` with server-side apply: deterministic, owned by the operator. Through
+/// the guard type, so that the answer is read back even for an object `K` cannot read.
 pub async fn patch_status<K: Reconciled>(
     ctx: &Context,
-    obj: &K,
+    name: &str,
     status: impl Serialize,
 ) -> Result<()> {
-    let api = Api::<K>::all(ctx.client.clone());
+    let api = Api::<DeserializeGuard<K>>::all(ctx.client.clone());
     let patch = serde_json::json!({
         "apiVersion": K::api_version(&()),
         "kind": K::kind(&()),
         "status": status,
     });
     api.patch_status(
-        &obj.name_any(),
+        name,
         &PatchParams::apply(MANAGER).force(),
         &Patch::Apply(&patch),
     )

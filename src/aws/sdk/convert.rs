@@ -25,7 +25,7 @@ pub fn organization(o: &org::Organization) -> Organization {
 
 /// The region in a CloudTrail ARN (`arn:aws:cloudtrail:<region>:<account>:...`).
 pub fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
+    crate::aws::arn_region_and_account(arn).map(|(region, _)| region)
 }
 
 fn owned(s: Option<&str>) -> Option<String> {

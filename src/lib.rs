@@ -6,4 +6,5 @@
 pub mod api;
 pub mod aws;
 pub mod controllers;
+pub mod run;
 pub mod runtime;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use orgtrail_operator::api::crds;
+use orgtrail_operator::run::RunOptions;
 use orgtrail_operator::runtime::leader::{self, LeaderConfig};
-use orgtrail_operator::runtime::run::RunOptions;
 use orgtrail_operator::runtime::telemetry;
 
 #[derive(Parser)]
@@ -100,7 +100,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(orgtrail_operator::runtime::run::run(opts))
+        .block_on(orgtrail_operator::run::run(opts))
 }
 
 fn crdgen(out_dir: &std::path::Path) -> anyhow::Result<()> {

@@ -16,11 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use cluster::{
-    ControlPlane, Operator, condition, is_ready, root, run_ok, start_operator, wait_for,
-};
+use cluster::{ControlPlane, Operator, is_ready, root, run_ok, start_operator, wait_for};
 use serde_json::Value;
 use support::Emulator;
+use support::kstatus::status_and_reason as condition;
 
 const WAIT: Duration = Duration::from_secs(60);
 

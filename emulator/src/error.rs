@@ -47,6 +47,27 @@ impl ApiError {
         )
     }
 
+    /// An operation the emulator does not implement.
+    pub fn unknown_operation(op: &str) -> Self {
+        Self::new(
+            "UnknownOperationException",
+            format!("The operation {op} is not supported by this emulator."),
+        )
+    }
+
+    /// Organizations' ConstraintViolationException with its Reason.
+    pub fn constraint(reason: &str, message: &str) -> Self {
+        Self::new("ConstraintViolationException", message).with_reason(reason)
+    }
+
+    /// Organizations' AccountNotFoundException.
+    pub fn account_not_found(id: &str) -> Self {
+        Self::new(
+            "AccountNotFoundException",
+            format!("You specified an account that doesn't exist: {id}"),
+        )
+    }
+
     pub fn access_denied(principal: &str, action: &str) -> Self {
         Self::new(
             "AccessDeniedException",

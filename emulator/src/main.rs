@@ -4,6 +4,7 @@
 mod assumptions;
 mod cloudtrail;
 mod config;
+mod delegation;
 mod error;
 mod hooks;
 mod organizations;

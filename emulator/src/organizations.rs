@@ -4,12 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::assumptions;
-use crate::cloudtrail;
 use crate::config::AccountConfig;
+use crate::delegation;
 use crate::error::{ApiError, ApiResult};
 use crate::req::{self, Req};
 use crate::rules;
-use crate::state::{CLOUDTRAIL_PRINCIPAL, Caller, State, now};
+use crate::state::{Caller, State, now};
 
 pub const OPERATIONS: &[&str] = &[
     "DescribeOrganization",
@@ -40,15 +40,8 @@ pub fn handle(st: &mut State, c: &Caller, op: &str, r: &Req) -> ApiResult<Value>
         "RegisterDelegatedAdministrator" => register_delegated_admin(st, c, r),
         "DeregisterDelegatedAdministrator" => deregister_delegated_admin(st, c, r),
         "ListDelegatedAdministrators" => list_delegated_admins(st, c, r),
-        _ => Err(unknown_operation(op)),
+        _ => Err(ApiError::unknown_operation(op)),
     }
-}
-
-pub fn unknown_operation(op: &str) -> ApiError {
-    ApiError::new(
-        "UnknownOperationException",
-        format!("The operation {op} is not supported by this emulator."),
-    )
 }
 
 fn access_denied() -> ApiError {
@@ -78,10 +71,6 @@ fn require_management_or_delegated(st: &State, c: &Caller) -> ApiResult<()> {
 
 fn invalid_input(reason: &str, message: &str) -> ApiError {
     ApiError::new("InvalidInputException", message).with_reason(reason)
-}
-
-fn constraint(reason: &str, message: &str) -> ApiError {
-    ApiError::new("ConstraintViolationException", message).with_reason(reason)
 }
 
 fn describe_organization(st: &State) -> Value {
@@ -168,17 +157,12 @@ fn account_id_arg(r: &Req) -> ApiResult<String> {
     Ok(id)
 }
 
-fn account_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        "AccountNotFoundException",
-        format!("You specified an account that doesn't exist: {id}"),
-    )
-}
-
 fn describe_account(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     require_management_or_delegated(st, c)?;
     let id = account_id_arg(r)?;
-    let a = st.account(&id).ok_or_else(|| account_not_found(&id))?;
+    let a = st
+        .account(&id)
+        .ok_or_else(|| ApiError::account_not_found(&id))?;
     Ok(json!({ "Account": account_json(st, a) }))
 }
 
@@ -197,7 +181,7 @@ fn enable_service_access(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value
     require_management(st, c)?;
     let p = service_principal_arg(r)?;
     if !st.all_features() {
-        return Err(constraint(
+        return Err(ApiError::constraint(
             "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE",
             "The organization must have all features enabled.",
         ));
@@ -211,9 +195,7 @@ fn enable_service_access(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value
 fn disable_service_access(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     require_management(st, c)?;
     let p = service_principal_arg(r)?;
-    if st.trusted_access.remove(&p).is_some() && p == CLOUDTRAIL_PRINCIPAL {
-        cloudtrail::on_trusted_access_disabled(st);
-    }
+    delegation::disable_trusted_access(st, &p);
     Ok(json!({}))
 }
 
@@ -231,78 +213,16 @@ fn register_delegated_admin(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Va
     require_management(st, c)?;
     let id = account_id_arg(r)?;
     let p = service_principal_arg(r)?;
-    register_in_organizations(st, &id, &p)?;
+    delegation::register(st, &id, &p)?;
     Ok(json!({}))
-}
-
-/// The Organizations side of a delegated-admin registration; CloudTrail's
-/// RegisterOrganizationDelegatedAdmin calls this too.
-pub fn register_in_organizations(st: &mut State, id: &str, principal: &str) -> ApiResult<()> {
-    if st.account(id).is_none() {
-        return Err(account_not_found(id));
-    }
-    if id == st.management() {
-        return Err(constraint(
-            "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
-            "You cannot register the management account as a delegated administrator.",
-        ));
-    }
-    if !st.all_features() {
-        return Err(constraint(
-            "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE",
-            "The organization must have all features enabled.",
-        ));
-    }
-    if !st.trusted(principal) {
-        return Err(constraint(
-            "SERVICE_ACCESS_NOT_ENABLED",
-            "You must enable trusted access for the service before registering a delegated administrator.",
-        ));
-    }
-    let limit = st.config.delegated_admin_limit as usize;
-    let admins = st
-        .delegated_admins
-        .entry(principal.to_string())
-        .or_default();
-    if admins.contains_key(id) {
-        return Err(ApiError::new(
-            "AccountAlreadyRegisteredException",
-            "The provided account is already a delegated administrator for your organization.",
-        ));
-    }
-    if principal == CLOUDTRAIL_PRINCIPAL && admins.len() >= limit {
-        return Err(constraint(
-            "MAX_DELEGATED_ADMINISTRATORS_FOR_SERVICE_LIMIT_EXCEEDED",
-            "You have reached the maximum number of delegated administrators for this service.",
-        ));
-    }
-    admins.insert(id.to_string(), now());
-    Ok(())
 }
 
 fn deregister_delegated_admin(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     require_management(st, c)?;
     let id = account_id_arg(r)?;
     let p = service_principal_arg(r)?;
-    deregister_in_organizations(st, &id, &p)?;
+    delegation::deregister(st, &id, &p)?;
     Ok(json!({}))
-}
-
-pub fn deregister_in_organizations(st: &mut State, id: &str, principal: &str) -> ApiResult<()> {
-    if st.account(id).is_none() {
-        return Err(account_not_found(id));
-    }
-    let removed = st
-        .delegated_admins
-        .get_mut(principal)
-        .and_then(|m| m.remove(id));
-    if removed.is_none() {
-        return Err(ApiError::new(
-            "AccountNotRegisteredException",
-            "The provided account is not a registered delegated administrator for this service.",
-        ));
-    }
-    Ok(())
 }
 
 fn list_delegated_admins(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {

@@ -378,7 +378,7 @@ fn dispatch(
         _ => true,
     };
     if !known {
-        return Err(organizations::unknown_operation(&call.operation));
+        return Err(crate::error::ApiError::unknown_operation(&call.operation));
     }
     if caller.denied(&action) {
         let e = ApiError::access_denied(&caller.arn, &action);

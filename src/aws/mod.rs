@@ -6,7 +6,10 @@
 //! by bare name: a delegated administrator addressing an organization trail by name gets
 //! `TrailNotFoundException`, because the management account owns it.
 
+pub mod access;
 pub mod error;
+#[cfg(test)]
+pub mod memory;
 pub mod sdk;
 pub mod types;
 

@@ -9,7 +9,7 @@ use crate::api::selectors::InsightType;
 pub const CLOUDTRAIL_SERVICE_PRINCIPAL: &str = "cloudtrail.amazonaws.com";
 
 /// `DescribeOrganization`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Organization {
     /// `o-...`.
     pub id: String,
@@ -205,3 +205,12 @@ pub struct EventDataStoreSummary {
 
 /// Insight types in force on a trail.
 pub type InsightTypes = Vec<InsightType>;
+
+/// What CloudTrail gives a new trail: all management events, read and write.
+pub fn aws_default_selectors() -> crate::api::selectors::EventSelectors {
+    use crate::api::selectors::{EventSelector, EventSelectors};
+    EventSelectors::Basic(vec![EventSelector {
+        include_management_events: true,
+        ..Default::default()
+    }])
+}

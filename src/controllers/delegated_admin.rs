@@ -1,16 +1,12 @@
 //! DelegatedAdmin: register a member account as CloudTrail delegated administrator.
 
-use std::sync::Arc;
-
-use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
-
-use super::conditions::{Extra, Health};
-use super::{Reconciled, event};
+use super::Reconciled;
+use super::events::{Note, Report};
+use super::outcome::{KindCondition, Outcome};
 use crate::api::{DelegatedAdmin, DelegatedAdminStatus, DeletionPolicy};
+use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind};
 use crate::runtime::context::Context;
-use crate::runtime::error::Result;
 
 impl Reconciled for DelegatedAdmin {
     const KIND: &'static str = "DelegatedAdmin";
@@ -23,18 +19,19 @@ impl Reconciled for DelegatedAdmin {
         self.status.as_ref()
     }
 
-    async fn converge(
+    async fn reconcile(
         &self,
         ctx: &Context,
         status: &mut DelegatedAdminStatus,
-    ) -> AwsResult<Health> {
-        converge(self, ctx, status).await
+        report: &impl Report<DelegatedAdminStatus>,
+    ) -> AwsResult<Outcome> {
+        reconcile(self, status, &ctx.aws, report).await
     }
 
-    fn extras(status: &DelegatedAdminStatus, _: &Health) -> Vec<Extra> {
+    fn kind_conditions(status: &DelegatedAdminStatus, _: &Outcome) -> Vec<KindCondition> {
         status
             .registered
-            .map(|r| Extra {
+            .map(|r| KindCondition {
                 type_: "Registered",
                 status: r,
                 reason: if r { "Registered" } else { "NotRegistered" },
@@ -44,38 +41,33 @@ impl Reconciled for DelegatedAdmin {
             .collect()
     }
 
-    async fn cleanup(da: Arc<Self>, ctx: Arc<Context>) -> Result<Action> {
-        if da.spec.deletion_policy == DeletionPolicy::Delete {
-            let ct = &ctx.aws.management().cloudtrail;
-            match ct
-                .deregister_organization_delegated_admin(&da.spec.account_id)
-                .await
-            {
-                Ok(()) => {
-                    event(
-                        &ctx,
-                        &*da,
-                        EventType::Normal,
-                        "Deregistered",
-                        &format!("account {} deregistered", da.spec.account_id),
-                    )
-                    .await;
-                }
-                Err(e) if e.kind == ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
+    async fn cleanup(&self, ctx: &Context) -> AwsResult<Option<Note>> {
+        if self.spec.deletion_policy != DeletionPolicy::Delete {
+            return Ok(None);
         }
-        Ok(Action::await_change())
+        let account = &self.spec.account_id;
+        let ct = &ctx.aws.management().cloudtrail;
+        match ct.deregister_organization_delegated_admin(account).await {
+            Ok(()) => Ok(Some(Note::normal(
+                "Deregistered",
+                format!("account {account} deregistered"),
+            ))),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
-async fn converge(
+/// Observe, plan and act for one DelegatedAdmin. Registration is one read and, when the
+/// account is missing, one write: the plan is whether to register.
+pub async fn reconcile(
     da: &DelegatedAdmin,
-    ctx: &Context,
     status: &mut DelegatedAdminStatus,
-) -> AwsResult<Health> {
+    aws: &Aws,
+    report: &impl Report<DelegatedAdminStatus>,
+) -> AwsResult<Outcome> {
     let account = da.spec.account_id.as_str();
-    let mgmt = ctx.aws.management();
+    let mgmt = aws.management();
     let registered = mgmt
         .organizations
         .list_delegated_administrators(&da.spec.service_principal)
@@ -92,22 +84,71 @@ async fn converge(
             .await
         {
             Ok(()) => {
-                event(
-                    ctx,
-                    da,
-                    EventType::Normal,
-                    "Registered",
-                    &format!("account {account} registered as CloudTrail delegated administrator"),
-                )
-                .await;
+                let note =
+                    format!("account {account} registered as CloudTrail delegated administrator");
+                report.note(Note::normal("Registered", note)).await;
             }
+            // Registered between our read and our write: what was asked for.
             Err(e) if e.kind == ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
     }
     status.registered = Some(true);
-    Ok(Health::Ready {
+    Ok(Outcome::Ready {
         reason: "Registered",
         message: format!("account {account} is a CloudTrail delegated administrator"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Prerequisite;
+    use crate::controllers::events::recorded::Recorded;
+    use crate::controllers::fixtures::{World, ready};
+
+    fn admin() -> DelegatedAdmin {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "orgtrail.dev/v1alpha1",
+            "metadata": { "name": "security" },
+            "spec": { "accountId": "222222222222" }
+        }))
+        .unwrap()
+    }
+
+    async fn run(
+        w: &World,
+        status: &mut DelegatedAdminStatus,
+    ) -> (AwsResult<Outcome>, Vec<&'static str>) {
+        let report = Recorded::default();
+        let outcome = reconcile(&admin(), status, &w.access, &report).await;
+        (outcome, report.reasons())
+    }
+
+    #[tokio::test]
+    async fn registers_once() {
+        let w = World::management(true);
+        let mut status = DelegatedAdminStatus::default();
+        let (outcome, notes) = run(&w, &mut status).await;
+        assert!(ready(&outcome));
+        assert_eq!(notes, ["Registered"]);
+        assert_eq!(w.aws.state.lock().unwrap().delegated, ["222222222222"]);
+        w.calls();
+        let (outcome, notes) = run(&w, &mut status).await;
+        assert!(ready(&outcome) && notes.is_empty());
+        assert_eq!(w.calls(), ["ListDelegatedAdministrators"]);
+        assert_eq!(status.registered, Some(true));
+    }
+
+    #[tokio::test]
+    async fn without_trusted_access_says_which_prerequisite_is_missing() {
+        let w = World::management(false);
+        let mut status = DelegatedAdminStatus::default();
+        let err = run(&w, &mut status).await.0.unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::PrerequisiteMissing(Prerequisite::TrustedAccessDisabled)
+        );
+        assert_eq!(status.registered, Some(false));
+    }
 }

@@ -6,11 +6,12 @@
 use kube::core::DeserializeGuard;
 use kube::core::error_boundary::InvalidObject;
 use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
 use kube::{Resource, ResourceExt};
 
-use super::conditions::{self, Health};
-use super::{Reconciled, now, patch_status, publish};
+use super::Reconciled;
+use super::events::{Note, publish};
+use super::outcome::{self, Outcome};
+use super::status::{now, patch_status};
 use crate::runtime::context::Context;
 use crate::runtime::error::Result;
 
@@ -30,22 +31,16 @@ pub async fn report<K: Reconciled>(
         invalid.error
     );
     tracing::warn!(kind = K::KIND, %name, error = %invalid.error, "invalid object");
-    let health = Health::Stalled {
+    let outcome = Outcome::Stalled {
         reason: REASON,
         message: message.clone(),
         spec_change_needed: true,
     };
     let generation = invalid.metadata.generation;
-    let conditions = conditions::conditions(&health, &[], generation, &[], &now());
+    let conditions = outcome::conditions(&outcome, &[], generation, &[], &now());
     let status = serde_json::json!({ "observedGeneration": generation, "conditions": conditions });
     patch_status::<K>(ctx, &name, status).await?;
-    publish(
-        ctx,
-        &guard.object_ref(&()),
-        EventType::Warning,
-        REASON,
-        &message,
-    )
-    .await;
+    let note = Note::warning(REASON, message);
+    publish(ctx, &guard.object_ref(&()), &note).await;
     Ok(Action::await_change())
 }

@@ -1,21 +1,19 @@
 //! TrustedAccess: keep Organizations' trust in CloudTrail as declared.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::time::Duration;
 
 use kube::api::{Api, ListParams};
-use kube::core::DeserializeGuard;
-use kube::runtime::controller::Action;
-use kube::runtime::events::EventType;
-use kube::runtime::reflector::Store;
 
-use super::conditions::{Extra, Health};
-use super::{Reconciled, event, write_status};
+use super::Reconciled;
+use super::events::{Note, Report};
+use super::outcome::{KindCondition, Outcome};
 use crate::api::trusted_access::DisableImpact;
 use crate::api::{OrgEventDataStore, TrustedAccess, TrustedAccessState, TrustedAccessStatus};
-use crate::aws::AwsResult;
+use crate::aws::access::Aws;
+use crate::aws::{AwsResult, Organization};
 use crate::runtime::context::Context;
-use crate::runtime::error::Result;
+use crate::runtime::trust::TrustGate;
 
 /// Kind-specific condition: whether AWS reports trusted access enabled.
 pub const SERVICE_ACCESS_ENABLED: &str = "ServiceAccessEnabled";
@@ -34,24 +32,27 @@ impl Reconciled for TrustedAccess {
         ctx.settings.trusted_access_resync
     }
 
-    /// Trails and stores ask whether a TrustedAccess object declares `Disabled` before
-    /// converting back; they read this cache instead of the API server.
-    fn share_store(ctx: &Context, store: Store<DeserializeGuard<TrustedAccess>>) {
-        ctx.set_trusted_access_objects(store);
-    }
-
     fn status(&self) -> Option<&TrustedAccessStatus> {
         self.status.as_ref()
     }
 
-    async fn converge(&self, ctx: &Context, status: &mut TrustedAccessStatus) -> AwsResult<Health> {
-        converge(self, ctx, status).await
+    async fn reconcile(
+        &self,
+        ctx: &Context,
+        status: &mut TrustedAccessStatus,
+        report: &impl Report<TrustedAccessStatus>,
+    ) -> AwsResult<Outcome> {
+        let regions = store_regions(ctx);
+        let outcome = reconcile(self, status, &ctx.aws, &ctx.trust, regions, report).await?;
+        ctx.metrics
+            .set_trusted_access_enabled(status.enabled == Some(true));
+        Ok(outcome)
     }
 
-    fn extras(status: &TrustedAccessStatus, _: &Health) -> Vec<Extra> {
+    fn kind_conditions(status: &TrustedAccessStatus, _: &Outcome) -> Vec<KindCondition> {
         status
             .enabled
-            .map(|enabled| Extra {
+            .map(|enabled| KindCondition {
                 type_: SERVICE_ACCESS_ENABLED,
                 status: enabled,
                 reason: if enabled { "Enabled" } else { "Disabled" },
@@ -64,86 +65,136 @@ impl Reconciled for TrustedAccess {
             .collect()
     }
 
-    async fn cleanup(_: Arc<Self>, _: Arc<Context>) -> Result<Action> {
-        Ok(Action::await_change())
+    async fn cleanup(&self, _: &Context) -> AwsResult<Option<Note>> {
+        Ok(None)
     }
 }
 
-async fn converge(
+/// What AWS says about trusted access.
+#[derive(Debug)]
+pub struct Observed {
+    /// `DescribeOrganization`.
+    pub organization: Organization,
+    /// Whether Organizations trusts the service principal.
+    pub enabled: bool,
+}
+
+/// What to do about it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// AWS matches the declared state.
+    Keep,
+    /// `EnableAWSServiceAccess`; `out_of_band`: we had seen it enabled, so someone
+    /// disabled it behind our back.
+    Enable {
+        /// Say so first.
+        out_of_band: bool,
+    },
+    /// `DisableAWSServiceAccess`, after announcing what it converts.
+    Disable,
+}
+
+/// Observe, plan and act for one TrustedAccess. `store_regions`: the home regions of the
+/// declared event data stores, awaited only before a disable (to list its impact).
+pub async fn reconcile(
     ta: &TrustedAccess,
-    ctx: &Context,
     status: &mut TrustedAccessStatus,
-) -> AwsResult<Health> {
+    aws: &Aws,
+    trust: &TrustGate,
+    store_regions: impl Future<Output = Vec<String>> + Send,
+    report: &impl Report<TrustedAccessStatus>,
+) -> AwsResult<Outcome> {
+    let observed = observe(ta, aws).await?;
+    trust.record(observed.enabled);
+    status.organization_id = Some(observed.organization.id.clone());
+    status.management_account_id = Some(observed.organization.management_account_id.clone());
     let principal = ta.spec.service_principal.as_str();
-    let org = ctx.organization().await?;
-    status.organization_id = Some(org.id.clone());
-    status.management_account_id = Some(org.management_account_id.clone());
-    let orgs = &ctx.aws.management().organizations;
-    let enabled = orgs
+    let orgs = &aws.management().organizations;
+    match plan(ta.spec.state, status, &observed) {
+        Plan::Keep => {}
+        Plan::Enable { out_of_band } => {
+            if out_of_band {
+                // Say so in status first: the status change wakes the trail and store
+                // controllers too.
+                report.note(Note::warning("DisabledOutOfBand",
+                    "trusted access for CloudTrail was disabled outside the operator; re-enabling")).await;
+                status.enabled = Some(false);
+                let waiting = Outcome::Waiting {
+                    reason: "DisabledOutOfBand",
+                    message: "re-enabling trusted access".into(),
+                };
+                report.checkpoint(status, &waiting).await;
+            }
+            orgs.enable_aws_service_access(principal).await?;
+            trust.record(true);
+            let note = format!("trusted access enabled for {principal}");
+            report.note(Note::normal("Enabled", note)).await;
+        }
+        Plan::Disable => {
+            // Announce the damage before doing it.
+            let impact = disable_impact(aws, store_regions.await).await?;
+            status.disable_impact = Some(impact.clone());
+            status.enabled = Some(true);
+            let disabling = Outcome::Waiting {
+                reason: "Disabling",
+                message: describe(&impact),
+            };
+            report.checkpoint(status, &disabling).await;
+            orgs.disable_aws_service_access(principal).await?;
+            trust.record(false);
+            report
+                .note(Note::normal("Disabled", describe(&impact)))
+                .await;
+        }
+    }
+    Ok(converged(ta, status))
+}
+
+async fn observe(ta: &TrustedAccess, aws: &Aws) -> AwsResult<Observed> {
+    let organization = aws.organization().await?.clone();
+    let principal = ta.spec.service_principal.as_str();
+    let enabled = aws
+        .management()
+        .organizations
         .list_aws_service_access()
         .await?
         .iter()
         .any(|p| p == principal);
-    ctx.observed_trusted(enabled);
+    Ok(Observed {
+        organization,
+        enabled,
+    })
+}
+
+/// The plan for `observed` (pure).
+pub fn plan(state: TrustedAccessState, status: &TrustedAccessStatus, observed: &Observed) -> Plan {
+    match (state, observed.enabled) {
+        (TrustedAccessState::Enabled, false) => Plan::Enable {
+            out_of_band: status.enabled == Some(true),
+        },
+        (TrustedAccessState::Disabled, true) => Plan::Disable,
+        _ => Plan::Keep,
+    }
+}
+
+/// Status and outcome once AWS matches the declared state.
+fn converged(ta: &TrustedAccess, status: &mut TrustedAccessStatus) -> Outcome {
+    let principal = &ta.spec.service_principal;
     match ta.spec.state {
         TrustedAccessState::Enabled => {
-            if !enabled {
-                if status.enabled == Some(true) {
-                    // Somebody disabled it behind our back. Say so in status first: the
-                    // status change wakes the trail and store controllers too.
-                    event(ctx, ta, EventType::Warning, "DisabledOutOfBand",
-                        "trusted access for CloudTrail was disabled outside the operator; re-enabling").await;
-                    status.enabled = Some(false);
-                    let waiting = Health::Waiting {
-                        reason: "DisabledOutOfBand",
-                        message: "re-enabling trusted access".into(),
-                    };
-                    if let Err(e) = write_status(ctx, ta, status.clone(), &waiting).await {
-                        tracing::warn!(%e, "status write before re-enable failed");
-                    }
-                }
-                orgs.enable_aws_service_access(principal).await?;
-                ctx.observed_trusted(true);
-                event(
-                    ctx,
-                    ta,
-                    EventType::Normal,
-                    "Enabled",
-                    &format!("trusted access enabled for {principal}"),
-                )
-                .await;
-            }
             status.enabled = Some(true);
             status.disable_impact = None;
-            ctx.metrics.set_trusted_access_enabled(true);
-            Ok(Health::Ready {
+            Outcome::Ready {
                 reason: "Enabled",
                 message: format!("Organizations trusts {principal}"),
-            })
+            }
         }
         TrustedAccessState::Disabled => {
-            if enabled {
-                // Announce the damage before doing it.
-                let impact = disable_impact(ctx).await?;
-                status.disable_impact = Some(impact.clone());
-                status.enabled = Some(true);
-                let disabling = Health::Waiting {
-                    reason: "Disabling",
-                    message: describe(&impact),
-                };
-                if let Err(e) = write_status(ctx, ta, status.clone(), &disabling).await {
-                    tracing::warn!(%e, "status write before disable failed");
-                }
-                orgs.disable_aws_service_access(principal).await?;
-                ctx.observed_trusted(false);
-                event(ctx, ta, EventType::Normal, "Disabled", &describe(&impact)).await;
-            }
             status.enabled = Some(false);
-            ctx.metrics.set_trusted_access_enabled(false);
-            Ok(Health::Ready {
+            Outcome::Ready {
                 reason: "Disabled",
                 message: format!("Organizations does not trust {principal}"),
-            })
+            }
         }
     }
 }
@@ -159,14 +210,18 @@ fn describe(impact: &DisableImpact) -> String {
 }
 
 /// Which organization trails and stores disabling converts. ListTrails answers for every
-/// region, so every organization trail is found from the operator's region; event data
-/// stores are regional, so they are looked for in the operator's region and in the home
-/// regions of the declared stores.
-async fn disable_impact(ctx: &Context) -> AwsResult<DisableImpact> {
-    let home = ctx.settings.region.clone();
-    let ct = &ctx.aws.management().cloudtrail;
+/// region, so every organization trail is found from any region; event data stores are
+/// regional, so they are looked for in each of `regions` (the operator's region and the
+/// home regions of the declared stores).
+async fn disable_impact(aws: &Aws, mut regions: Vec<String>) -> AwsResult<DisableImpact> {
+    let ct = &aws.management().cloudtrail;
     let mut impact = DisableImpact::default();
-    for summary in ct.list_trails(&home).await? {
+    regions.sort();
+    regions.dedup();
+    let Some(home) = regions.first() else {
+        return Ok(impact);
+    };
+    for summary in ct.list_trails(home).await? {
         // A trail is described in its home region (elsewhere only its shadow exists).
         if let Some(trail) = ct.get_trail(&summary.home_region, &summary.arn).await?
             && trail.is_organization_trail
@@ -175,16 +230,6 @@ async fn disable_impact(ctx: &Context) -> AwsResult<DisableImpact> {
             impact.trails_converted.push(trail.arn);
         }
     }
-
-    let mut regions = vec![home];
-    if let Ok(list) = Api::<OrgEventDataStore>::all(ctx.client.clone())
-        .list(&ListParams::default())
-        .await
-    {
-        regions.extend(list.items.iter().map(|s| s.spec.home_region.clone()));
-    }
-    regions.sort();
-    regions.dedup();
     for region in &regions {
         for summary in ct.list_event_data_stores(region).await? {
             if let Some(store) = ct.get_event_data_store(region, &summary.arn).await?
@@ -196,3 +241,18 @@ async fn disable_impact(ctx: &Context) -> AwsResult<DisableImpact> {
     }
     Ok(impact)
 }
+
+/// The operator's region and the home regions of the declared event data stores.
+async fn store_regions(ctx: &Context) -> Vec<String> {
+    let mut regions = vec![ctx.settings.region.clone()];
+    if let Ok(list) = Api::<OrgEventDataStore>::all(ctx.client.clone())
+        .list(&ListParams::default())
+        .await
+    {
+        regions.extend(list.items.iter().map(|s| s.spec.home_region.clone()));
+    }
+    regions
+}
+
+#[cfg(test)]
+mod tests;

@@ -24,11 +24,11 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// have synced, so a Service does not route to (and a rollout does not proceed past) a
 /// replica that cannot act yet.
 #[derive(Debug, Default)]
-pub struct Health {
+pub struct Readiness {
     ready: AtomicBool,
 }
 
-impl Health {
+impl Readiness {
     /// A new, not-ready state.
     pub fn new() -> Self {
         Self::default()
@@ -48,11 +48,11 @@ impl Health {
 #[derive(Clone)]
 struct AppState {
     metrics: Arc<Metrics>,
-    health: Arc<Health>,
+    health: Arc<Readiness>,
 }
 
 /// The router serving the three endpoints; other paths answer 404.
-pub fn router(metrics: Arc<Metrics>, health: Arc<Health>) -> Router {
+pub fn router(metrics: Arc<Metrics>, health: Arc<Readiness>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -90,7 +90,7 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 pub async fn serve_on(
     listener: TcpListener,
     metrics: Arc<Metrics>,
-    health: Arc<Health>,
+    health: Arc<Readiness>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     if let Ok(addr) = listener.local_addr() {
@@ -106,7 +106,7 @@ pub async fn serve_on(
 pub async fn serve(
     addr: SocketAddr,
     metrics: Arc<Metrics>,
-    health: Arc<Health>,
+    health: Arc<Readiness>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     serve_on(bind(addr).await?, metrics, health, shutdown).await
@@ -170,7 +170,7 @@ mod tests {
     struct Server {
         addr: SocketAddr,
         metrics: Arc<Metrics>,
-        health: Arc<Health>,
+        health: Arc<Readiness>,
         stop: Option<oneshot::Sender<()>>,
         task: tokio::task::JoinHandle<anyhow::Result<()>>,
     }
@@ -179,7 +179,7 @@ mod tests {
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let metrics = Arc::new(Metrics::new());
-        let health = Arc::new(Health::new());
+        let health = Arc::new(Readiness::new());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve_on(listener, metrics.clone(), health.clone(), async {
             let _ = stopped.await;

@@ -5,6 +5,5 @@ pub mod error;
 pub mod health;
 pub mod leader;
 pub mod metrics;
-pub mod run;
 pub mod telemetry;
 pub mod trust;

@@ -253,22 +253,4 @@ pub fn wait_for<T>(
     }
 }
 
-/// `(status, reason)` of condition `type_` in `obj.status.conditions`.
-pub fn condition(obj: &Value, type_: &str) -> Option<(String, String)> {
-    obj.pointer("/status/conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == type_)
-        .map(|c| {
-            (
-                c["status"].as_str().unwrap_or_default().to_owned(),
-                c["reason"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-}
-
-/// Whether the object's Ready condition is True for its current generation.
-pub fn is_ready(obj: &Value) -> bool {
-    condition(obj, "Ready").is_some_and(|(s, _)| s == "True")
-        && obj.pointer("/status/observedGeneration") == obj.pointer("/metadata/generation")
-}
+pub use crate::support::kstatus::is_ready;

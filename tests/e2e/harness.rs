@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::operator::{Launch, Operator};
-use crate::support::{AKID_MANAGEMENT, Emulator};
+use crate::support::{AKID_MANAGEMENT, Emulator, kstatus};
 
 /// The four kinds, dependants first so that deleting in this order never leaves an
 /// org trail behind a deleted TrustedAccess.
@@ -327,9 +327,7 @@ impl Scenario {
     pub fn wait_ready(&mut self, kind: &str, name: &str) -> Value {
         self.wait_for(&format!("{kind}/{name} Ready"), TIMEOUT, |s| {
             let obj = s.get(kind, name)?;
-            let current = obj["status"]["observedGeneration"] == obj["metadata"]["generation"];
-            (current && condition(&obj, "Ready").is_some_and(|c| c["status"] == "True"))
-                .then_some(obj)
+            kstatus::is_ready(&obj).then_some(obj)
         })
     }
 
@@ -455,13 +453,7 @@ pub fn qualified(kind: &str) -> String {
     format!("{plural}.orgtrail.dev")
 }
 
-/// The `type` condition of an object, if present.
-pub fn condition<'a>(obj: &'a Value, type_: &str) -> Option<&'a Value> {
-    obj["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == type_)
-}
+pub use crate::support::kstatus::condition;
 
 pub fn examples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")

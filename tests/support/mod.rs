@@ -4,6 +4,7 @@
 
 pub mod emulator;
 pub mod hooks;
+pub mod kstatus;
 pub mod operator;
 
 pub use emulator::Emulator;

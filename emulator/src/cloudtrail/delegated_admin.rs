@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
+use crate::delegation;
 use crate::error::{ApiError, ApiResult};
-use crate::organizations;
 use crate::req::Req;
 use crate::rules;
 use crate::state::{CLOUDTRAIL_PRINCIPAL, Caller, State};
@@ -94,7 +94,7 @@ pub fn register(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
             "The caller lacks iam:CreateServiceLinkedRole or iam:GetRole.",
         ));
     }
-    organizations::register_in_organizations(st, &id, CLOUDTRAIL_PRINCIPAL).map_err(translate)?;
+    delegation::register(st, &id, CLOUDTRAIL_PRINCIPAL).map_err(translate)?;
     st.ensure_ct_slr(&mgmt);
     Ok(json!({}))
 }
@@ -108,6 +108,6 @@ pub fn deregister(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
             "The caller lacks organizations:DeregisterDelegatedAdministrator.",
         ));
     }
-    organizations::deregister_in_organizations(st, &id, CLOUDTRAIL_PRINCIPAL).map_err(translate)?;
+    delegation::deregister(st, &id, CLOUDTRAIL_PRINCIPAL).map_err(translate)?;
     Ok(json!({}))
 }

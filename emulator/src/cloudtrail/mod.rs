@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
 use crate::req::{Req, member_str};
-use crate::state::{Caller, State, Tag, now};
+use crate::state::{Caller, State, Tag};
 
 pub const OPERATIONS: &[&str] = &[
     "CreateTrail",
@@ -72,29 +72,7 @@ pub fn handle(st: &mut State, c: &Caller, op: &str, r: &Req) -> ApiResult<Value>
         "StopEventDataStoreIngestion" => event_data_stores::set_ingestion(st, c, r, false),
         "RegisterOrganizationDelegatedAdmin" => delegated_admin::register(st, c, r),
         "DeregisterOrganizationDelegatedAdmin" => delegated_admin::deregister(st, c, r),
-        _ => Err(crate::organizations::unknown_operation(op)),
-    }
-}
-
-/// Organizations disabled trusted access for CloudTrail: member copies disappear (they are
-/// derived from IsOrganizationTrail) and the management account's organization trails and
-/// event data stores become account-level. The service-linked role stays.
-pub fn on_trusted_access_disabled(st: &mut State) {
-    let t = now();
-    for trail in st.trails.iter_mut().filter(|t| t.is_organization_trail) {
-        trail.is_organization_trail = false;
-    }
-    for eds in st
-        .event_data_stores
-        .iter_mut()
-        .filter(|s| s.organization_enabled)
-    {
-        eds.organization_enabled = false;
-        eds.updated_timestamp = t;
-    }
-    if !crate::assumptions::DELEGATED_ADMINS_SURVIVE_DISABLE {
-        st.delegated_admins
-            .remove(crate::state::CLOUDTRAIL_PRINCIPAL);
+        _ => Err(ApiError::unknown_operation(op)),
     }
 }
 

@@ -240,6 +240,20 @@ fn is_lake_refusal(operation: &str, message: &str) -> bool {
     operation == "CreateEventDataStore" || message.to_ascii_lowercase().contains("lake")
 }
 
+/// Whether `err` says the addressed trail or event data store does not exist: `GetTrail`
+/// and `GetEventDataStore` answer "none" instead of failing.
+pub fn is_absent(err: &AwsError) -> bool {
+    matches!(
+        err.code.as_str(),
+        "TrailNotFoundException" | "EventDataStoreNotFoundException"
+    )
+}
+
+/// Whether `err` is `GetInsightSelectors`' way of saying Insights is off on the trail.
+pub fn is_insights_off(err: &AwsError) -> bool {
+    err.code == "InsightNotEnabledException"
+}
+
 /// The IAM action AWS denied: named in the message when AWS says
 /// `... is not authorized to perform: <action> ...`, or an `iam:` action mentioned by the
 /// CloudTrail/Organizations dependency errors; otherwise the operation itself.

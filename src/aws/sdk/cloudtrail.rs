@@ -8,7 +8,7 @@ use aws_sdk_cloudtrail::config::http::HttpResponse;
 use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 
 use super::SdkAws;
-use super::classify::{Service, from_sdk};
+use super::classify::{self, Service, from_sdk};
 use super::convert::{self, trail_from_write};
 use crate::api::selectors::{EventSelectors, InsightType};
 use crate::aws::{
@@ -65,7 +65,7 @@ impl CloudTrail for SdkAws {
             })
             .await;
         match result {
-            Err(e) if e.code == "TrailNotFoundException" => Ok(None),
+            Err(e) if classify::is_absent(&e) => Ok(None),
             other => other,
         }
     }
@@ -317,7 +317,7 @@ impl CloudTrail for SdkAws {
             .await;
         match result {
             // AWS's way of saying "Insights is off on this trail".
-            Err(e) if e.code == "InsightNotEnabledException" => Ok(Vec::new()),
+            Err(e) if classify::is_insights_off(&e) => Ok(Vec::new()),
             other => other,
         }
     }

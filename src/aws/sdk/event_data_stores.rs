@@ -1,6 +1,7 @@
 //! CloudTrail Lake event data store calls (the `CloudTrail` trait forwards here).
 
 use super::SdkAws;
+use super::classify;
 use super::cloudtrail::{CT, bad_input, ct_err};
 use super::convert::{self, event_data_store_from};
 use crate::aws::{AwsResult, EventDataStore, EventDataStoreSettings, EventDataStoreSummary};
@@ -52,7 +53,7 @@ impl SdkAws {
             .await;
         match result {
             Ok(store) => Ok(Some(store)),
-            Err(e) if e.code == "EventDataStoreNotFoundException" => Ok(None),
+            Err(e) if classify::is_absent(&e) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -1,26 +1,49 @@
 //! What a trail should look like, and how AWS's view differs from it (pure).
 
 use crate::api::OrgTrailSpec;
-use crate::api::selectors::{EventSelector, EventSelectors, InsightType};
-use crate::aws::{Trail, TrailSettings};
+use crate::api::selectors::{EventSelectors, InsightType};
+use crate::aws::{Trail, TrailSettings, aws_default_selectors};
 
 use super::super::tags;
 
 /// `CreateTrail` / `UpdateTrail` input for `spec`; `owner` goes into the tags.
 pub fn settings(spec: &OrgTrailSpec, owner: &str) -> TrailSettings {
+    // No `..`: a new spec field stops compiling here until it is sent to AWS (or said
+    // not to be).
+    let OrgTrailSpec {
+        name,
+        home_region: _,
+        s3_bucket_name,
+        s3_key_prefix,
+        sns_topic_name,
+        kms_key_id,
+        cloud_watch_logs_log_group_arn,
+        cloud_watch_logs_role_arn,
+        is_multi_region_trail,
+        include_global_service_events,
+        enable_log_file_validation,
+        event_selectors: _,
+        advanced_event_selectors: _,
+        insight_selectors: _,
+        tags,
+        logging: _,
+        is_organization_trail,
+        deletion_policy: _,
+        adopt_existing: _,
+    } = spec;
     TrailSettings {
-        name: spec.name.clone(),
-        s3_bucket_name: spec.s3_bucket_name.clone(),
-        s3_key_prefix: non_empty(&spec.s3_key_prefix),
-        sns_topic_name: non_empty(&spec.sns_topic_name),
-        kms_key_id: non_empty(&spec.kms_key_id),
-        cloud_watch_logs_log_group_arn: non_empty(&spec.cloud_watch_logs_log_group_arn),
-        cloud_watch_logs_role_arn: non_empty(&spec.cloud_watch_logs_role_arn),
-        is_multi_region_trail: spec.is_multi_region_trail,
-        include_global_service_events: spec.include_global_service_events,
-        enable_log_file_validation: spec.enable_log_file_validation,
-        is_organization_trail: spec.is_organization_trail,
-        tags: tags::desired(&spec.tags, owner),
+        name: name.clone(),
+        s3_bucket_name: s3_bucket_name.clone(),
+        s3_key_prefix: non_empty(s3_key_prefix),
+        sns_topic_name: non_empty(sns_topic_name),
+        kms_key_id: non_empty(kms_key_id),
+        cloud_watch_logs_log_group_arn: non_empty(cloud_watch_logs_log_group_arn),
+        cloud_watch_logs_role_arn: non_empty(cloud_watch_logs_role_arn),
+        is_multi_region_trail: *is_multi_region_trail,
+        include_global_service_events: *include_global_service_events,
+        enable_log_file_validation: *enable_log_file_validation,
+        is_organization_trail: *is_organization_trail,
+        tags: tags::desired(tags, owner),
     }
 }
 
@@ -44,40 +67,58 @@ fn arn_matches(spec: &Option<String>, observed: &Option<String>) -> bool {
     }
 }
 
-/// The fields `UpdateTrail` must correct, by their AWS names (empty: no drift).
+/// The fields `UpdateTrail` must correct, by their AWS names (empty: no drift). Scope,
+/// selectors, Insights, tags and logging have their own calls (and their own steps).
 pub fn drift(spec: &OrgTrailSpec, observed: &Trail) -> Vec<&'static str> {
-    let mut out = vec![];
-    if spec.s3_bucket_name != observed.s3_bucket_name {
-        out.push("S3BucketName");
-    }
-    if non_empty(&spec.s3_key_prefix) != non_empty(&observed.s3_key_prefix) {
-        out.push("S3KeyPrefix");
-    }
-    if !arn_matches(&spec.sns_topic_name, &observed.sns_topic_arn) {
-        out.push("SnsTopicName");
-    }
-    if !arn_matches(&spec.kms_key_id, &observed.kms_key_id) {
-        out.push("KmsKeyId");
-    }
-    if non_empty(&spec.cloud_watch_logs_log_group_arn)
-        != non_empty(&observed.cloud_watch_logs_log_group_arn)
-    {
-        out.push("CloudWatchLogsLogGroupArn");
-    }
-    if non_empty(&spec.cloud_watch_logs_role_arn) != non_empty(&observed.cloud_watch_logs_role_arn)
-    {
-        out.push("CloudWatchLogsRoleArn");
-    }
-    if spec.is_multi_region_trail != observed.is_multi_region_trail {
-        out.push("IsMultiRegionTrail");
-    }
-    if spec.include_global_service_events != observed.include_global_service_events {
-        out.push("IncludeGlobalServiceEvents");
-    }
-    if spec.enable_log_file_validation != observed.log_file_validation_enabled {
-        out.push("EnableLogFileValidation");
-    }
-    out
+    // No `..`: a field added to what `settings` sends stops compiling here until drift
+    // detection handles it (and `settings` names every spec field).
+    let TrailSettings {
+        name: _,
+        s3_bucket_name,
+        s3_key_prefix,
+        sns_topic_name,
+        kms_key_id,
+        cloud_watch_logs_log_group_arn: log_group,
+        cloud_watch_logs_role_arn: role,
+        is_multi_region_trail,
+        include_global_service_events: global_events,
+        enable_log_file_validation: validation,
+        is_organization_trail: _,
+        tags: _,
+    } = settings(spec, "");
+    let o = observed;
+    [
+        (s3_bucket_name != o.s3_bucket_name, "S3BucketName"),
+        (s3_key_prefix != non_empty(&o.s3_key_prefix), "S3KeyPrefix"),
+        (
+            !arn_matches(&sns_topic_name, &o.sns_topic_arn),
+            "SnsTopicName",
+        ),
+        (!arn_matches(&kms_key_id, &o.kms_key_id), "KmsKeyId"),
+        (
+            log_group != non_empty(&o.cloud_watch_logs_log_group_arn),
+            "CloudWatchLogsLogGroupArn",
+        ),
+        (
+            role != non_empty(&o.cloud_watch_logs_role_arn),
+            "CloudWatchLogsRoleArn",
+        ),
+        (
+            is_multi_region_trail != o.is_multi_region_trail,
+            "IsMultiRegionTrail",
+        ),
+        (
+            global_events != o.include_global_service_events,
+            "IncludeGlobalServiceEvents",
+        ),
+        (
+            validation != o.log_file_validation_enabled,
+            "EnableLogFileValidation",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(drifted, field)| drifted.then_some(field))
+    .collect()
 }
 
 /// The selectors of the spec; when it sets none, AWS's default for a new trail.
@@ -89,19 +130,69 @@ pub fn desired_selectors(spec: &OrgTrailSpec) -> EventSelectors {
     }
 }
 
-/// What CloudTrail gives a new trail: all management events, read and write.
-pub fn aws_default_selectors() -> EventSelectors {
-    EventSelectors::Basic(vec![EventSelector {
-        include_management_events: true,
-        ..Default::default()
-    }])
-}
-
 /// Insight types, in a canonical order for comparison.
 pub fn sorted_insights(mut v: Vec<InsightType>) -> Vec<InsightType> {
     v.sort();
     v.dedup();
     v
+}
+
+/// A trail's state beyond `GetTrail`: selectors, Insights, logging.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrailDetails {
+    /// `GetEventSelectors`.
+    pub selectors: EventSelectors,
+    /// `GetInsightSelectors` (sorted), read only when `HasInsightSelectors`.
+    pub insights: Vec<InsightType>,
+    /// `GetTrailStatus.IsLogging`.
+    pub logging: bool,
+}
+
+impl TrailDetails {
+    /// What CloudTrail gives a new trail: default selectors, no Insights, not logging.
+    pub fn of_new_trail() -> Self {
+        TrailDetails {
+            selectors: aws_default_selectors(),
+            insights: vec![],
+            logging: false,
+        }
+    }
+}
+
+/// The steps only trails take.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrailStep {
+    /// `PutEventSelectors`.
+    PutEventSelectors(EventSelectors),
+    /// `PutInsightSelectors` (empty: Insights off).
+    PutInsightSelectors(Vec<InsightType>),
+    /// `StartLogging`.
+    StartLogging,
+    /// `StopLogging`.
+    StopLogging,
+}
+
+/// Selectors and Insights as declared.
+pub fn reconfigure(spec: &OrgTrailSpec, observed: &TrailDetails) -> Vec<TrailStep> {
+    let mut steps = vec![];
+    let selectors = desired_selectors(spec);
+    if selectors != observed.selectors {
+        steps.push(TrailStep::PutEventSelectors(selectors));
+    }
+    let insights = sorted_insights(spec.insight_selectors.clone());
+    if insights != observed.insights {
+        steps.push(TrailStep::PutInsightSelectors(insights));
+    }
+    steps
+}
+
+/// `StartLogging` / `StopLogging`, when AWS's logging state differs from the spec.
+pub fn logging(spec: &OrgTrailSpec, observed: &TrailDetails) -> Option<TrailStep> {
+    match (spec.logging, observed.logging) {
+        (true, false) => Some(TrailStep::StartLogging),
+        (false, true) => Some(TrailStep::StopLogging),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

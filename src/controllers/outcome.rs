@@ -13,7 +13,7 @@ pub const STALLED: &str = "Stalled";
 
 /// How a reconcile ended, as users should read it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Health {
+pub enum Outcome {
     /// AWS matches the spec.
     Ready {
         /// CamelCase reason.
@@ -42,7 +42,7 @@ pub enum Health {
 
 /// A kind-specific condition (e.g. `OrganizationScope`, `Logging`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Extra {
+pub struct KindCondition {
     /// Condition type.
     pub type_: &'static str,
     /// True or False.
@@ -56,8 +56,8 @@ pub struct Extra {
 /// The conditions to write. `previous` keeps `lastTransitionTime` stable while a
 /// condition's status does not change, so a converged object's status never changes.
 pub fn conditions(
-    health: &Health,
-    extras: &[Extra],
+    outcome: &Outcome,
+    kind_conditions: &[KindCondition],
     generation: Option<i64>,
     previous: &[Condition],
     now: &Time,
@@ -79,20 +79,20 @@ pub fn conditions(
             last_transition_time,
         });
     };
-    match health {
-        Health::Ready { reason, message } => push(READY, true, reason, message),
-        Health::Waiting { reason, message } => {
+    match outcome {
+        Outcome::Ready { reason, message } => push(READY, true, reason, message),
+        Outcome::Waiting { reason, message } => {
             push(READY, false, reason, message);
             push(RECONCILING, true, reason, message);
         }
-        Health::Stalled {
+        Outcome::Stalled {
             reason, message, ..
         } => {
             push(READY, false, reason, message);
             push(STALLED, true, reason, message);
         }
     }
-    for e in extras {
+    for e in kind_conditions {
         push(e.type_, e.status, e.reason, &e.message);
     }
     out
@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn kstatus_polarity() {
         let now = t("2026-01-01T00:00:00Z");
-        let ready = Health::Ready {
+        let ready = Outcome::Ready {
             reason: "Ready",
             message: "ok".into(),
         };
@@ -118,7 +118,7 @@ mod tests {
         assert_eq!((c[0].type_.as_str(), c[0].status.as_str()), (READY, "True"));
         assert_eq!(c[0].observed_generation, Some(3));
 
-        let waiting = Health::Waiting {
+        let waiting = Outcome::Waiting {
             reason: "TrustedAccessDisabled",
             message: "m".into(),
         };
@@ -129,7 +129,7 @@ mod tests {
             .collect();
         assert_eq!(types, [(READY, "False"), (RECONCILING, "True")]);
 
-        let stalled = Health::Stalled {
+        let stalled = Outcome::Stalled {
             reason: "InvalidInput",
             message: "m".into(),
             spec_change_needed: true,
@@ -146,11 +146,11 @@ mod tests {
     fn transition_time_only_moves_on_transitions() {
         let first = t("2026-01-01T00:00:00Z");
         let later = t("2026-01-02T00:00:00Z");
-        let ready = Health::Ready {
+        let ready = Outcome::Ready {
             reason: "Ready",
             message: "ok".into(),
         };
-        let extra = [Extra {
+        let extra = [KindCondition {
             type_: "Logging",
             status: true,
             reason: "Logging",
@@ -160,7 +160,7 @@ mod tests {
         let c2 = conditions(&ready, &extra, Some(1), &c1, &later);
         assert_eq!(c1, c2, "a converged object's conditions do not change");
 
-        let waiting = Health::Waiting {
+        let waiting = Outcome::Waiting {
             reason: "TrustedAccessDisabled",
             message: "m".into(),
         };

@@ -1,5 +1,6 @@
-//! `orgtrail-operator run`: wire the AWS port, Kubernetes client, metrics/health server and
-//! leader election around the four controllers.
+//! `orgtrail-operator run`, the composition root: wire the AWS port, Kubernetes client,
+//! trusted-access gate, metrics/health server and leader election around the four
+//! controllers. It sits above everything it assembles.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,12 +12,14 @@ use tokio::sync::watch;
 
 use crate::api::{DelegatedAdmin, OrgEventDataStore, OrgTrail, TrustedAccess};
 use crate::aws::CallObserver;
+use crate::aws::access::{Aws, AwsClients};
 use crate::aws::sdk::{SdkAws, assume_role_config, load_config};
-use crate::controllers;
-use crate::runtime::context::{Aws, AwsClients, Context, Settings};
-use crate::runtime::health::{self, Health};
+use crate::controllers::engine::{self, store};
+use crate::runtime::context::{Context, Settings};
+use crate::runtime::health::{self, Readiness};
 use crate::runtime::leader::{self, LeaderConfig};
 use crate::runtime::metrics::Metrics;
+use crate::runtime::trust::TrustGate;
 
 /// Settings of `orgtrail-operator run`.
 #[derive(Clone, Debug)]
@@ -65,10 +68,11 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         )),
         None => None,
     };
-    let aws = Aws {
-        primary: clients(&base, observer),
-        management,
-    };
+    let aws = Aws::new(clients(&base, observer), management);
+    let trust = TrustGate::new(
+        Some(kube::Api::all(client.clone())),
+        opts.trusted_access_resync,
+    );
     let recorder = Recorder::new(
         client.clone(),
         Reporter {
@@ -79,6 +83,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let ctx = Context::new(
         client.clone(),
         aws,
+        trust,
         recorder,
         metrics.clone(),
         Settings {
@@ -97,7 +102,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let stopped = move |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let health = Arc::new(Health::new());
+    let health = Arc::new(Readiness::new());
     let server = tokio::spawn(health::serve(
         opts.metrics_addr,
         metrics,
@@ -111,13 +116,17 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let work = || {
         let ctx = ctx.clone();
         let rx = stop_rx.clone();
+        // Each term of leadership watches anew. The TrustedAccess controller's cache
+        // doubles as the gate's view of what is declared.
+        let ta_store = store::<TrustedAccess>();
+        ctx.trust.watch_declared(ta_store.0.clone());
         async move {
             tokio::join!(
-                controllers::run::<TrustedAccess>(ctx.clone(), stopped(rx.clone())),
-                controllers::run::<DelegatedAdmin>(ctx.clone(), stopped(rx.clone())),
-                controllers::run::<OrgTrail>(ctx.clone(), stopped(rx.clone())),
-                controllers::run::<OrgEventDataStore>(ctx.clone(), stopped(rx.clone())),
-                ctx.recheck_trust_while_off(stopped(rx.clone())),
+                engine::run::<TrustedAccess>(ctx.clone(), ta_store, stopped(rx.clone())),
+                engine::run::<DelegatedAdmin>(ctx.clone(), store(), stopped(rx.clone())),
+                engine::run::<OrgTrail>(ctx.clone(), store(), stopped(rx.clone())),
+                engine::run::<OrgEventDataStore>(ctx.clone(), store(), stopped(rx.clone())),
+                ctx.trust.recheck_while_off(&ctx.aws, stopped(rx.clone())),
             );
             Ok(())
         }

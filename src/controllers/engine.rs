@@ -1,0 +1,223 @@
+//! The shared controller engine: the guarded watch, the finalizer, backoff, and one
+//! reconcile = the kind's observe → plan → act, then one status write.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::ResourceExt;
+use kube::api::Api;
+use kube::core::DeserializeGuard;
+use kube::runtime::Predicate;
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::finalizer::{Event as Finalized, finalizer};
+use kube::runtime::reflector::{ObjectRef, Store, store::Writer};
+use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
+
+use super::events::{Note, RECONVERTED, Report, publish};
+use super::failure::outcome_of;
+use super::outcome::Outcome;
+use super::status::write_status;
+use super::{FINALIZER, Reconciled, invalid};
+use crate::api::TrustedAccess;
+use crate::runtime::context::Context;
+use crate::runtime::error::{Error, Result};
+
+/// Run the controller of `K` on the cache `store` (made by the composition root, which
+/// shares some caches) until `shutdown` resolves.
+pub async fn run<K: Reconciled>(
+    ctx: Arc<Context>,
+    store: (Store<DeserializeGuard<K>>, Writer<DeserializeGuard<K>>),
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let client = ctx.client.clone();
+    let (reader, writer) = store;
+    // DeserializeGuard: one malformed object is reported, never stops the watch.
+    let api = Api::<DeserializeGuard<K>>::all(client.clone());
+    // Reconcile on spec changes (generation), deletion and finalizer changes — not on our
+    // own status writes, so a status update never triggers another reconcile.
+    let stream = watcher(api, watcher::Config::default().any_semantic())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(
+            predicates::generation.combine(predicates::finalizers),
+            Default::default(),
+        );
+    let mut controller = Controller::for_stream(stream, reader);
+    if K::FOLLOWS_TRUSTED_ACCESS {
+        // Trusted access seen coming back, by whoever turned it on: wake everything.
+        controller = controller.reconcile_all_on(ctx.trust.restored());
+        let store = controller.store();
+        // Guarded too: one unreadable TrustedAccess must not stop this trigger.
+        controller = controller.watches(
+            Api::<DeserializeGuard<TrustedAccess>>::all(client),
+            watcher::Config::default(),
+            move |_| {
+                store
+                    .state()
+                    .into_iter()
+                    .map(|o| ObjectRef::from_obj(&*o))
+                    .collect::<Vec<_>>()
+            },
+        );
+    }
+    controller
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile::<K>, error_policy::<K>, ctx)
+        .for_each(|_| futures::future::ready(()))
+        .await;
+}
+
+async fn reconcile<K: Reconciled>(
+    guard: Arc<DeserializeGuard<K>>,
+    ctx: Arc<Context>,
+) -> Result<Action> {
+    let _timer = ctx.metrics.reconcile_started(K::KIND);
+    let obj = match &guard.0 {
+        Ok(obj) => Arc::new(obj.clone()),
+        Err(bad) => return invalid::report(&ctx, &guard, bad).await,
+    };
+    let result = if K::CLEANUP {
+        let api = Api::<K>::all(ctx.client.clone());
+        finalizer(&api, FINALIZER, obj, |event| async {
+            match event {
+                Finalized::Apply(o) => apply(o, ctx.clone()).await,
+                Finalized::Cleanup(o) => cleanup(o, ctx.clone()).await,
+            }
+        })
+        .await
+        .map_err(|e| Error::Finalizer(Box::new(e)))
+    } else if obj.meta().deletion_timestamp.is_some() {
+        Ok(Action::await_change())
+    } else {
+        apply(obj, ctx.clone()).await
+    };
+    if result.is_ok() {
+        ctx.succeeded(&ObjectRef::from_obj(&*guard));
+    }
+    result
+}
+
+/// Observe, plan and act, then write the status once; when to look again follows from
+/// the outcome.
+async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    let mut status = obj.status().cloned().unwrap_or_default();
+    let report = Publisher {
+        ctx: &ctx,
+        obj: &*obj,
+    };
+    let outcome = match obj.reconcile(&ctx, &mut status, &report).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            // Refused for lack of trusted access: remember it is off, so its return is
+            // watched for (TrustGate::recheck_while_off).
+            ctx.trust.forget_if_refused(&e);
+            outcome_of(e)?
+        }
+    };
+    write_status(&ctx, &*obj, status, &outcome).await?;
+    Ok(next_action(&outcome, K::resync(&ctx)))
+}
+
+/// The object is being deleted: apply its deletion policy, then let it go.
+async fn cleanup<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    if let Some(note) = obj.cleanup(&ctx).await? {
+        publish(&ctx, &obj.object_ref(&()), &note).await;
+    }
+    Ok(Action::await_change())
+}
+
+/// Publishes act's events about `obj` and writes its checkpoints.
+struct Publisher<'a, K> {
+    ctx: &'a Context,
+    obj: &'a K,
+}
+
+impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
+    async fn note(&self, note: Note) {
+        if note.reason == RECONVERTED {
+            self.ctx.metrics.reconverted(K::KIND);
+        }
+        publish(self.ctx, &self.obj.object_ref(&()), &note).await;
+    }
+
+    async fn checkpoint(&self, status: &K::Status, outcome: &Outcome) {
+        if let Err(e) = write_status(self.ctx, self.obj, status.clone(), outcome).await {
+            tracing::warn!(kind = K::KIND, %e, "status write before a step failed");
+        }
+    }
+}
+
+fn error_policy<K: Reconciled>(
+    guard: Arc<DeserializeGuard<K>>,
+    error: &Error,
+    ctx: Arc<Context>,
+) -> Action {
+    ctx.metrics.reconcile_failed(K::KIND, error.category());
+    let attempt = ctx.failed(&ObjectRef::from_obj(&*guard));
+    tracing::warn!(kind = K::KIND, name = %guard.name_any(), attempt, %error, "reconcile failed");
+    Action::requeue(backoff(attempt))
+}
+
+/// A cache for [`run`]: the composition root makes one per kind.
+pub fn store<K: Reconciled>() -> (Store<DeserializeGuard<K>>, Writer<DeserializeGuard<K>>) {
+    reflector::store()
+}
+
+/// Exponential backoff with ±20% jitter: 1s, 2s, 4s, ... capped at 5 minutes.
+pub fn backoff(attempt: u32) -> Duration {
+    let base =
+        Duration::from_secs(1u64 << attempt.saturating_sub(1).min(9)).min(Duration::from_secs(300));
+    base.mul_f64(rand::random_range(0.8..1.2))
+}
+
+/// When to look again after a reconcile that ended in `outcome`. An object waiting for
+/// trusted access is woken when it comes back (`TrustGate::restored` and the
+/// TrustedAccess watch), so it need not look sooner than the resync.
+pub fn next_action(outcome: &Outcome, resync: Duration) -> Action {
+    match outcome {
+        Outcome::Stalled {
+            spec_change_needed: true,
+            ..
+        } => Action::await_change(),
+        _ => Action::requeue(resync),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let first = backoff(1);
+        assert!(first >= Duration::from_millis(800) && first <= Duration::from_millis(1200));
+        let fourth = backoff(4);
+        assert!(fourth >= Duration::from_millis(6400) && fourth <= Duration::from_millis(9600));
+        for attempt in [10, 20, u32::MAX] {
+            assert!(backoff(attempt) <= Duration::from_secs(360), "{attempt}");
+        }
+    }
+
+    #[test]
+    fn only_input_aws_rejected_waits_for_a_spec_change() {
+        let resync = Duration::from_secs(300);
+        let stalled = |spec_change_needed| Outcome::Stalled {
+            reason: "X",
+            message: String::new(),
+            spec_change_needed,
+        };
+        assert_eq!(next_action(&stalled(true), resync), Action::await_change());
+        assert_eq!(
+            next_action(&stalled(false), resync),
+            Action::requeue(resync)
+        );
+        let waiting = Outcome::Waiting {
+            reason: "TrustedAccessDisabled",
+            message: String::new(),
+        };
+        assert_eq!(next_action(&waiting, resync), Action::requeue(resync));
+    }
+}

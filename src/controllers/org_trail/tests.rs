@@ -1,0 +1,357 @@
+//! Every branch of the trail lifecycle, run against in-memory AWS: what AWS ends up
+//! holding, the calls it took, the events and the outcome users see.
+
+use crate::api::{OrgTrail, OrgTrailStatus, TrustedAccess};
+use crate::aws::memory::MANAGEMENT;
+use crate::aws::{ErrorKind, Prerequisite, Trail, trail_arn};
+use crate::controllers::fixtures::{Fixture, World, ready, reason, reasons};
+use crate::controllers::org_scoped::plan::Plan;
+
+const ARN: &str = "arn:aws:cloudtrail:us-east-1:111111111111:trail/audit";
+
+fn audit() -> OrgTrail {
+    Fixture::trail("audit").build()
+}
+
+fn trail(w: &World) -> Trail {
+    w.aws.state.lock().unwrap().trails[ARN].trail.clone()
+}
+
+/// A world holding the converged `audit` trail, its status, and no calls logged.
+async fn converged() -> (World, OrgTrailStatus) {
+    let w = World::management(true);
+    let mut status = OrgTrailStatus::default();
+    assert!(ready(&w.trail(&audit(), &mut status).await.0));
+    w.calls();
+    (w, status)
+}
+
+#[tokio::test]
+async fn creates_an_organization_trail_and_starts_logging() {
+    let w = World::management(true);
+    let mut status = OrgTrailStatus::default();
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert_eq!(reason(&outcome), "Ready");
+    assert_eq!(reasons(&notes), ["Created"]);
+    // A new trail has AWS's defaults and the tags sent: nothing is read back.
+    assert_eq!(
+        w.calls(),
+        [
+            "DescribeOrganization",
+            "GetTrail",
+            "CreateTrail",
+            "StartLogging"
+        ]
+    );
+    let t = trail(&w);
+    assert!(t.is_organization_trail && t.is_multi_region_trail && t.log_file_validation_enabled);
+    assert!(w.aws.state.lock().unwrap().trails[ARN].logging);
+    assert_eq!(status.arn.as_deref(), Some(ARN));
+    assert_eq!(status.owner_account_id.as_deref(), Some(MANAGEMENT));
+    assert_eq!(
+        (status.is_organization_trail, status.is_logging),
+        (Some(true), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn a_converged_trail_costs_four_reads_and_no_writes() {
+    let (w, mut status) = converged().await;
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert!(ready(&outcome));
+    assert!(notes.is_empty());
+    // No GetInsightSelectors on a trail without Insights: AWS would log an error for it.
+    assert_eq!(
+        w.calls(),
+        [
+            "GetTrail",
+            "ListTags",
+            "GetEventSelectors",
+            "GetTrailStatus"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn waits_while_trusted_access_is_disabled_then_converts_back() {
+    let (w, mut status) = converged().await;
+    w.disable_trust();
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert_eq!(reason(&outcome), "TrustedAccessDisabled");
+    assert!(notes.is_empty());
+    assert_eq!(status.is_organization_trail, Some(false));
+    // Nothing is written, and no details are read of a trail that can't be converted.
+    assert_eq!(
+        w.calls(),
+        [
+            "GetTrail",
+            "ListTags",
+            "ListAWSServiceAccessForOrganization"
+        ]
+    );
+
+    w.enable_trust();
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["Reconverted"]);
+    assert!(trail(&w).is_organization_trail);
+    assert_eq!(status.is_organization_trail, Some(true));
+    assert!(w.calls().contains(&"UpdateTrail"));
+}
+
+#[tokio::test]
+async fn a_declared_disable_blocks_the_conversion_even_when_aws_trusts() {
+    let (w, mut status) = converged().await;
+    w.disable_trust();
+    // Someone enabled it by hand while a TrustedAccess object declares it Disabled: the
+    // TrustedAccess controller is about to disable it again.
+    w.enable_trust();
+    w.declare(vec![
+        Fixture::trusted_access("cloudtrail", "Disabled").build::<TrustedAccess>(),
+    ]);
+    let (outcome, _) = w.trail(&audit(), &mut status).await;
+    assert_eq!(reason(&outcome), "TrustedAccessDisabled");
+    assert!(!trail(&w).is_organization_trail);
+    assert!(!w.calls().contains(&"UpdateTrail"));
+
+    w.declare(vec![
+        Fixture::trusted_access("cloudtrail", "Enabled").build::<TrustedAccess>(),
+    ]);
+    assert!(ready(&w.trail(&audit(), &mut status).await.0));
+    assert!(trail(&w).is_organization_trail);
+}
+
+#[tokio::test]
+async fn recreates_a_trail_deleted_by_hand() {
+    let (w, mut status) = converged().await;
+    w.aws.state.lock().unwrap().trails.clear();
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["Recreated", "Created"]);
+    assert!(w.aws.state.lock().unwrap().trails[ARN].logging);
+}
+
+#[tokio::test]
+async fn restarts_logging_stopped_by_hand() {
+    let (w, mut status) = converged().await;
+    w.aws
+        .state
+        .lock()
+        .unwrap()
+        .trails
+        .get_mut(ARN)
+        .unwrap()
+        .logging = false;
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["LoggingRestarted"]);
+    assert_eq!(w.calls().last(), Some(&"StartLogging"));
+}
+
+#[tokio::test]
+async fn stops_logging_when_declared_off_without_calling_it_tampering() {
+    let (w, mut status) = converged().await;
+    let off: OrgTrail = Fixture::trail("audit").with("logging", false).build();
+    let (outcome, notes) = w.trail(&off, &mut status).await;
+    assert!(ready(&outcome));
+    assert!(notes.is_empty());
+    assert!(!w.aws.state.lock().unwrap().trails[ARN].logging);
+    assert_eq!(status.is_logging, Some(false));
+}
+
+#[tokio::test]
+async fn corrects_drift_field_by_field() {
+    let (w, mut status) = converged().await;
+    {
+        let mut s = w.aws.state.lock().unwrap();
+        let t = &mut s.trails.get_mut(ARN).unwrap().trail;
+        t.s3_bucket_name = "elsewhere".into();
+        t.log_file_validation_enabled = false;
+    }
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(
+        notes[0].message,
+        "corrected S3BucketName, EnableLogFileValidation"
+    );
+    let t = trail(&w);
+    assert!(t.s3_bucket_name == "logs" && t.log_file_validation_enabled);
+    assert!(t.is_organization_trail, "a correction never changes scope");
+}
+
+#[tokio::test]
+async fn puts_declared_selectors_and_insights() {
+    let (w, mut status) = converged().await;
+    let declared: OrgTrail = Fixture::trail("audit")
+        .with(
+            "insightSelectors",
+            serde_json::json!(["ApiCallRateInsight"]),
+        )
+        .with(
+            "eventSelectors",
+            serde_json::json!([{ "readWriteType": "WriteOnly" }]),
+        )
+        .build();
+    assert!(ready(&w.trail(&declared, &mut status).await.0));
+    let calls = w.calls();
+    assert!(calls.contains(&"PutEventSelectors") && calls.contains(&"PutInsightSelectors"));
+    // Converged: Insights are read now that the trail has them, and nothing is put again.
+    assert!(ready(&w.trail(&declared, &mut status).await.0));
+    let calls = w.calls();
+    assert!(calls.contains(&"GetInsightSelectors"));
+    assert!(!calls.iter().any(|c| c.starts_with("Put")));
+}
+
+#[tokio::test]
+async fn restores_tags_and_removes_strays() {
+    let (w, mut status) = converged().await;
+    {
+        let mut s = w.aws.state.lock().unwrap();
+        let tags = s.tags.get_mut(ARN).unwrap();
+        tags.insert("stray".into(), "x".into());
+    }
+    let tagged: OrgTrail = Fixture::trail("audit")
+        .with("tags", serde_json::json!({ "team": "security" }))
+        .build();
+    assert!(ready(&w.trail(&tagged, &mut status).await.0));
+    let tags = w.aws.state.lock().unwrap().tags[ARN].clone();
+    assert_eq!(tags.get("team").map(String::as_str), Some("security"));
+    assert!(!tags.contains_key("stray"));
+    assert!(tags.contains_key(crate::controllers::tags::OWNER_TAG));
+}
+
+/// A trail of that name made by someone else: in the model, one without our owner tag.
+async fn foreign_trail(w: &World) {
+    let other = World::management(true);
+    let mut status = OrgTrailStatus::default();
+    let theirs: OrgTrail = Fixture::trail("audit").build();
+    // Their operator, under another object name, made it with its own owner tag.
+    let mut theirs = theirs;
+    theirs.metadata.name = Some("someone-else".into());
+    let _ = other.trail(&theirs, &mut status).await;
+    let state = std::mem::take(&mut *other.aws.state.lock().unwrap());
+    *w.aws.state.lock().unwrap() = state;
+    w.calls();
+}
+
+#[tokio::test]
+async fn a_name_clash_stalls_without_touching_the_trail() {
+    let w = World::management(true);
+    foreign_trail(&w).await;
+    let mut status = OrgTrailStatus::default();
+    let (outcome, notes) = w.trail(&audit(), &mut status).await;
+    assert_eq!(reason(&outcome), "NameClash");
+    assert!(notes.is_empty());
+    assert_eq!(
+        w.calls(),
+        ["DescribeOrganization", "GetTrail", "ListTags"],
+        "no details of someone else's trail, no writes"
+    );
+}
+
+#[tokio::test]
+async fn adopts_an_existing_trail_when_asked() {
+    let w = World::management(true);
+    foreign_trail(&w).await;
+    let adopt: OrgTrail = Fixture::trail("audit").with("adoptExisting", true).build();
+    let mut status = OrgTrailStatus::default();
+    let (outcome, notes) = w.trail(&adopt, &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["Adopted"]);
+    let owner = w.aws.state.lock().unwrap().tags[ARN][crate::controllers::tags::OWNER_TAG].clone();
+    assert_eq!(owner, "OrgTrail/audit");
+}
+
+#[tokio::test]
+async fn creating_while_trusted_access_is_off_fails_with_the_reason() {
+    let w = World::management(false);
+    let err = w
+        .trail(&audit(), &mut OrgTrailStatus::default())
+        .await
+        .0
+        .unwrap_err();
+    assert_eq!(
+        err.kind,
+        ErrorKind::PrerequisiteMissing(Prerequisite::TrustedAccessDisabled)
+    );
+    assert!(w.aws.state.lock().unwrap().trails.is_empty());
+}
+
+#[tokio::test]
+async fn an_account_level_trail_stays_so() {
+    let w = World::management(false);
+    let local: OrgTrail = Fixture::trail("audit")
+        .with("isOrganizationTrail", false)
+        .build();
+    let mut status = OrgTrailStatus::default();
+    assert!(ready(&w.trail(&local, &mut status).await.0));
+    assert!(!trail(&w).is_organization_trail);
+    assert!(ready(&w.trail(&local, &mut status).await.0));
+    assert!(!w.calls().contains(&"UpdateTrail"));
+}
+
+#[tokio::test]
+async fn a_delegated_admin_cannot_see_the_converted_trail_and_says_why() {
+    let (mgmt, _) = converged().await;
+    mgmt.disable_trust();
+    let da = World::delegated(&mgmt, "222222222222", false);
+    da.enable_trust();
+    let mut status = OrgTrailStatus {
+        is_logging: Some(true),
+        ..Default::default()
+    };
+    let (outcome, _) = da.trail(&audit(), &mut status).await;
+    assert_eq!(reason(&outcome), "NotVisible");
+    assert!(!trail(&mgmt).is_organization_trail, "nothing converted");
+    assert_eq!(status.arn.as_deref(), Some(ARN), "addressed by ARN");
+}
+
+#[tokio::test]
+async fn a_delegated_admin_with_a_management_role_converts_it_back() {
+    let (mgmt, _) = converged().await;
+    mgmt.disable_trust();
+    let da = World::delegated(&mgmt, "222222222222", true);
+    da.enable_trust();
+    let mut status = OrgTrailStatus {
+        is_logging: Some(true),
+        ..Default::default()
+    };
+    let (outcome, notes) = da.trail(&audit(), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["Reconverted"]);
+    assert!(trail(&mgmt).is_organization_trail);
+}
+
+#[test]
+fn the_plan_for_nothing_found_is_to_create_and_say_why_if_it_existed() {
+    use crate::controllers::org_scoped::observe::{Creds, Observed};
+    use crate::controllers::org_scoped::{Declared, plan::plan};
+    use crate::controllers::org_trail::lifecycle::Trails;
+    let t = audit();
+    let mut d = Declared::<Trails> {
+        spec: &t.spec,
+        region: "us-east-1",
+        name: "audit",
+        arn: Some(trail_arn("us-east-1", MANAGEMENT, "audit")),
+        owner: "OrgTrail/audit".into(),
+        settings: super::plan::settings(&t.spec, "OrgTrail/audit"),
+        organization: true,
+        adopt_existing: false,
+        existed: false,
+    };
+    let nothing = Observed::<Trails> {
+        creds: Creds::Primary,
+        found: None,
+    };
+    let status = OrgTrailStatus::default();
+    assert_eq!(plan(&d, &status, &nothing), Plan::Create(vec![]));
+    d.existed = true;
+    match plan(&d, &status, &nothing) {
+        Plan::Create(notes) => assert_eq!(reasons_of(&notes), ["Recreated"]),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn reasons_of(notes: &[crate::controllers::events::Note]) -> Vec<&'static str> {
+    crate::controllers::fixtures::reasons(notes)
+}

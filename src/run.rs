@@ -48,12 +48,25 @@ fn clients(config: &aws_config::SdkConfig, observer: Arc<dyn CallObserver>) -> A
     }
 }
 
+/// The Kubernetes client. Its User-Agent names the operator: the API server derives the
+/// field manager of writes that name none (the finalizer patches of kube's `finalizer`
+/// helper) from it, so `managedFields` say `orgtrail-operator` instead of `unknown`.
+async fn kube_client() -> anyhow::Result<kube::Client> {
+    let mut config = kube::Config::infer()
+        .await
+        .context("loading the Kubernetes configuration")?;
+    let agent = concat!("orgtrail-operator/", env!("CARGO_PKG_VERSION"));
+    config.headers.push((
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(agent),
+    ));
+    kube::Client::try_from(config).context("connecting to Kubernetes")
+}
+
 /// Run until SIGTERM / Ctrl-C.
 pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     opts.leader.validate()?;
-    let client = kube::Client::try_default()
-        .await
-        .context("connecting to Kubernetes")?;
+    let client = kube_client().await?;
     let metrics = Arc::new(Metrics::new());
     let observer: Arc<dyn CallObserver> = metrics.clone();
     let base = load_config(opts.region.clone(), opts.endpoint_url.clone()).await;

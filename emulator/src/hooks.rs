@@ -17,6 +17,8 @@ pub struct CallRecord {
     pub time_ms: u64,
     pub service: String,
     pub operation: String,
+    /// The access key that signed the call (absent when it could not be read).
+    pub access_key: Option<String>,
     pub account: Option<String>,
     pub region: Option<String>,
     pub kind: &'static str,

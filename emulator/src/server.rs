@@ -291,6 +291,7 @@ fn resolve_caller(
         return Err(invalid());
     };
     Ok(Caller {
+        access_key: key,
         account,
         region: scope.region,
         arn,
@@ -321,6 +322,7 @@ async fn aws(AxState(app): AxState<Shared>, uri: Uri, headers: HeaderMap, body: 
         time_ms: (now() * 1000.0) as u64,
         service: call.service.to_string(),
         operation: call.operation.clone(),
+        access_key: caller.as_ref().ok().map(|c| c.access_key.clone()),
         account: caller.as_ref().ok().map(|c| c.account.clone()),
         region: caller.as_ref().ok().map(|c| c.region.clone()),
         kind: assumptions::call_kind(&call.operation),

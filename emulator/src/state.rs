@@ -15,6 +15,8 @@ pub const CLOUDTRAIL_SLR: &str = "AWSServiceRoleForCloudTrail";
 /// Who is calling: derived from the access key (server.rs).
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The access key the request was signed with (the call log tells replicas apart).
+    pub access_key: String,
     pub account: String,
     pub region: String,
     pub arn: String,

@@ -78,6 +78,7 @@ async fn sdk_retries_injected_throttling_and_the_call_log_shows_it() {
         ["ThrottlingException", "ThrottlingException", "ok"]
     );
     assert!(log.iter().all(|c| c["kind"] == "read"
+        && c["access_key"] == "AKIDMANAGEMENT"
         && c["account"] == "111111111111"
         && c["service"] == "cloudtrail"));
     let counters = emu.hook("GET", "/_emulator/counters", None).1;

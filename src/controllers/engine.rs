@@ -21,6 +21,7 @@ use super::outcome::Outcome;
 use super::status::write_status;
 use super::{FINALIZER, Reconciled, invalid};
 use crate::api::TrustedAccess;
+use crate::aws::ErrorKind;
 use crate::runtime::context::Context;
 use crate::runtime::error::{Error, Result};
 
@@ -155,11 +156,35 @@ fn error_policy<K: Reconciled>(
     error: &Error,
     ctx: Arc<Context>,
 ) -> Action {
+    if error.is_stale_cache() {
+        tracing::debug!(kind = K::KIND, name = %guard.name_any(), %error, "finalizer patch raced a newer copy; retrying");
+        return Action::requeue(STALE_CACHE_RETRY);
+    }
     ctx.metrics.reconcile_failed(K::KIND, error.category());
     let attempt = ctx.failed(&ObjectRef::from_obj(&*guard));
     tracing::warn!(kind = K::KIND, name = %guard.name_any(), attempt, %error, "reconcile failed");
-    Action::requeue(backoff(attempt))
+    Action::requeue(backoff(attempt).min(retry_cap(error)))
 }
+
+/// The longest wait before retrying after `error`. AWS throttling and faults pass by
+/// themselves: once AWS answers again, the object should converge within half a minute,
+/// not after a backoff grown while AWS was unavailable. Anything else (RBAC, the API
+/// server) may wait up to five minutes between attempts.
+fn retry_cap(error: &Error) -> Duration {
+    match error {
+        Error::Aws(e) if matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) => {
+            AWS_RETRY_CAP
+        }
+        _ => Duration::MAX,
+    }
+}
+
+/// See [`retry_cap`].
+const AWS_RETRY_CAP: Duration = Duration::from_secs(30);
+
+/// How soon a reconcile whose finalizer patch met a newer copy of the object runs again
+/// (the watch usually delivers that copy sooner, which also triggers it).
+const STALE_CACHE_RETRY: Duration = Duration::from_secs(1);
 
 /// A cache for [`run`]: the composition root makes one per kind.
 pub fn store<K: Reconciled>() -> (Store<DeserializeGuard<K>>, Writer<DeserializeGuard<K>>) {
@@ -182,8 +207,14 @@ pub fn next_action(outcome: &Outcome, resync: Duration) -> Action {
             spec_change_needed: true,
             ..
         } => Action::await_change(),
-        _ => Action::requeue(resync),
+        _ => Action::requeue(jittered(resync)),
     }
+}
+
+/// `period` ±10%: objects applied together drift apart over a few resyncs instead of
+/// reading AWS in one synchronized burst every period.
+pub fn jittered(period: Duration) -> Duration {
+    period.mul_f64(rand::random_range(0.9..1.1))
 }
 
 #[cfg(test)]
@@ -210,14 +241,37 @@ mod tests {
             spec_change_needed,
         };
         assert_eq!(next_action(&stalled(true), resync), Action::await_change());
-        assert_eq!(
-            next_action(&stalled(false), resync),
-            Action::requeue(resync)
-        );
+        assert_ne!(next_action(&stalled(false), resync), Action::await_change());
         let waiting = Outcome::Waiting {
             reason: "TrustedAccessDisabled",
             message: String::new(),
         };
-        assert_eq!(next_action(&waiting, resync), Action::requeue(resync));
+        assert_ne!(next_action(&waiting, resync), Action::await_change());
+    }
+
+    #[test]
+    fn resyncs_spread_around_the_period() {
+        let period = Duration::from_secs(300);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(period)).collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= period.mul_f64(0.9) && *w <= period.mul_f64(1.1))
+        );
+        let early = waits.iter().filter(|w| **w < period).count();
+        assert!(
+            early > 20 && early < 180,
+            "{early} of 200 early: not spread"
+        );
+    }
+
+    #[test]
+    fn aws_throttling_and_faults_are_retried_within_half_a_minute() {
+        use crate::aws::AwsError;
+        let aws = |kind| Error::Aws(AwsError::new(kind, "GetTrail", "X", "x"));
+        assert_eq!(retry_cap(&aws(ErrorKind::Throttled)), AWS_RETRY_CAP);
+        assert_eq!(retry_cap(&aws(ErrorKind::Transient)), AWS_RETRY_CAP);
+        assert_eq!(retry_cap(&aws(ErrorKind::Conflict)), Duration::MAX);
+        assert!(backoff(20).min(AWS_RETRY_CAP) <= Duration::from_secs(30));
     }
 }

@@ -22,14 +22,21 @@ fn filter(spec: Option<&str>) -> EnvFilter {
 }
 
 /// The subscriber: human-readable lines, or one JSON object per event (fields flattened
-/// to the top level, for log pipelines).
-fn subscriber<W>(json: bool, filter: EnvFilter, writer: W) -> Box<dyn Subscriber + Send + Sync>
+/// to the top level, for log pipelines). Colour codes only for a terminal (`ansi`): in a
+/// file or a log pipeline they are noise.
+fn subscriber<W>(
+    json: bool,
+    ansi: bool,
+    filter: EnvFilter,
+    writer: W,
+) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(true)
+        .with_ansi(ansi)
         .with_writer(writer);
     if json {
         Box::new(
@@ -48,7 +55,8 @@ where
 /// again is harmless: the first subscriber stays.
 pub fn init(json: bool) {
     let spec = std::env::var(EnvFilter::DEFAULT_ENV).ok();
-    let subscriber = subscriber(json, filter(spec.as_deref()), std::io::stdout);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let subscriber = subscriber(json, ansi, filter(spec.as_deref()), std::io::stdout);
     if let Err(err) = tracing::subscriber::set_global_default(subscriber) {
         tracing::debug!(%err, "tracing subscriber already installed");
     }
@@ -89,7 +97,7 @@ mod tests {
 
     fn capture(json: bool, spec: Option<&str>, emit: impl FnOnce()) -> String {
         let buffer = Buffer::default();
-        let subscriber = subscriber(json, filter(spec), buffer.clone());
+        let subscriber = subscriber(json, false, filter(spec), buffer.clone());
         tracing::subscriber::with_default(subscriber, emit);
         buffer.text()
     }
@@ -106,6 +114,13 @@ mod tests {
         assert_eq!(event["message"], "reconciled");
         assert_eq!(event["kind"], "OrgTrail");
         assert_eq!(event["name"], "org");
+    }
+
+    #[test]
+    fn text_for_files_carries_no_colour_codes() {
+        let out = capture(false, None, || tracing::warn!(kind = "OrgTrail", "trouble"));
+        assert!(out.contains("WARN") && out.contains("trouble"), "{out}");
+        assert!(!out.contains('\u{1b}'), "escape codes in {out:?}");
     }
 
     #[test]

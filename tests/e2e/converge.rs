@@ -334,3 +334,53 @@ fn s6_deletion_policy_retain_and_delete() {
     );
     s.finish();
 }
+
+/// An ordinary first apply (the examples and 20 trails at once) is no trouble: no
+/// reconcile failure is counted (the alert in docs/operations.md stays quiet), and the
+/// finalizers are owned by the operator, not by `unknown`.
+#[test]
+fn s1b_a_first_apply_counts_no_failures() {
+    let mut s = Scenario::start();
+    s.emu.configure(json!({"trail_quota": 1000}));
+    s.start_operator();
+    let mut manifest = std::fs::read_to_string(examples_dir().join("00-trusted-access.yaml"))
+        .expect("example manifest");
+    for i in 0..20 {
+        let name = format!("first-apply-{i:02}");
+        manifest.push_str(&format!(
+            "\n---\napiVersion: orgtrail.dev/v1alpha1\nkind: OrgTrail\nmetadata: {{name: {name}}}\n\
+             spec:\n  name: {name}\n  homeRegion: us-east-1\n  s3BucketName: orgtrail-logs\n"
+        ));
+    }
+    s.apply_ok(&manifest);
+    s.apply_example("");
+    s.wait_examples_ready();
+    for i in 0..20 {
+        s.wait_ready("orgtrail", &format!("first-apply-{i:02}"));
+    }
+    let metrics = s.metrics().expect("the operator's /metrics");
+    let failures: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("orgtrail_reconcile_failures_total{") && !l.ends_with(" 0"))
+        .collect();
+    assert!(failures.is_empty(), "failures counted: {failures:#?}");
+
+    let managed = s.kubectl_ok(&[
+        "get",
+        "orgtrail",
+        "first-apply-00",
+        "-o",
+        "json",
+        "--show-managed-fields",
+    ]);
+    let managed: Value = serde_json::from_str(&managed).expect("kubectl JSON");
+    let owners: Vec<&str> = managed["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields")
+        .iter()
+        .filter(|m| m["fieldsV1"]["f:metadata"]["f:finalizers"].is_object())
+        .filter_map(|m| m["manager"].as_str())
+        .collect();
+    assert_eq!(owners, ["orgtrail-operator"], "{managed:#}");
+    s.finish();
+}

@@ -113,6 +113,28 @@ impl Scenario {
         }));
     }
 
+    /// The running operator's `/metrics` text; `None` until it has logged its address.
+    pub fn metrics(&self) -> Option<String> {
+        use std::io::{Read, Write};
+        let op = self.operator.as_ref().expect("no operator running");
+        let logs = op.logs();
+        let addr = logs
+            .lines()
+            .find(|l| l.contains("serving /healthz"))
+            .and_then(|l| l.split("addr=").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())?
+            .to_owned();
+        let mut conn = std::net::TcpStream::connect(&addr).ok()?;
+        write!(
+            conn,
+            "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut response = String::new();
+        conn.read_to_string(&mut response).ok()?;
+        response.starts_with("HTTP/1.1 200").then_some(response)
+    }
+
     /// `kill -9` the operator: no graceful shutdown, no lease release. Its log stays for
     /// diagnostics: the next operator writes a new file.
     pub fn kill_operator(&mut self) {

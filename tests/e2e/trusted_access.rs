@@ -260,3 +260,110 @@ fn s3_out_of_band_disable_is_reverted() {
     assert!(table.contains("DisabledOutOfBand"), "{table}");
     s.finish();
 }
+
+/// One TrustedAccess the operator cannot read (written under a newer CRD) must not delay
+/// what every other controller learns from the TrustedAccess objects it can read.
+#[test]
+fn s2c_an_unreadable_trusted_access_silences_nothing() {
+    let mut s = Scenario::start();
+    // A resync far beyond the test: the trail can only learn through the TrustedAccess
+    // trigger watch.
+    s.start_operator_with(AKID_MANAGEMENT, &["--resync-seconds", "300"]);
+    s.apply_example("");
+    s.wait_examples_ready();
+    s.kubectl_ok(&[
+        "patch",
+        "crd",
+        "trustedaccesses.orgtrail.dev",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/state/enum/-","value":"Suspended"}]"#,
+    ]);
+    // Whatever happens below, the next scenario gets the CRD from crds/ back.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        unreadable_trusted_access_scenario(&mut s)
+    }));
+    let crd = examples_dir().join("../crds/trustedaccess.yaml");
+    s.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        crd.to_str().expect("utf-8 path"),
+    ]);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    s.finish();
+}
+
+fn unreadable_trusted_access_scenario(s: &mut Scenario) {
+    let bad = s.dir.path().join("suspended.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: TrustedAccess\nmetadata: {name: from-the-future}\n\
+         spec: {state: Suspended}\n",
+    )
+    .expect("write manifest");
+    s.wait_for("the API server accepts state Suspended", TIMEOUT, |s| {
+        s.kubectl(&["apply", "-f", bad.to_str().expect("utf-8 path")])
+            .status
+            .success()
+            .then_some(())
+    });
+    s.wait_for(
+        "InvalidObject on the unreadable TrustedAccess",
+        TIMEOUT,
+        |s| {
+            let o = s.get("trustedaccess", "from-the-future")?;
+            let c = condition(&o, "Stalled")?;
+            (c["status"] == "True" && c["reason"] == "InvalidObject").then_some(())
+        },
+    );
+    // What used to break is a watch that lists while the unreadable object exists (at
+    // start, or after a 410 Gone): restart the operator, and let its first reconciles of
+    // the trails finish before anything changes.
+    s.stop_operator();
+    s.start_operator_with(AKID_MANAGEMENT, &["--resync-seconds", "300"]);
+    s.wait_for(
+        "the restarted operator reconciled the OrgTrails",
+        TIMEOUT,
+        |s| {
+            s.metrics()?
+                .lines()
+                .any(|l| {
+                    l.starts_with(r#"orgtrail_reconcile_duration_seconds_count{kind="OrgTrail"}"#)
+                        && !l.ends_with(" 0")
+                })
+                .then_some(())
+        },
+    );
+    std::thread::sleep(Duration::from_secs(2));
+
+    s.kubectl_ok(&[
+        "patch",
+        "trustedaccess",
+        "cloudtrail",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"spec":{"state":"Disabled","disableConfirmation":"disable"}}"#,
+    ]);
+    // The trail learns it through the TrustedAccess trigger watch, which the unreadable
+    // object used to break (every relist failed): within seconds, not a resync later.
+    s.wait_for(
+        "OrgTrail not Ready, OrganizationScope=False/TrustedAccessDisabled",
+        Duration::from_secs(20),
+        |s| {
+            let ot = s.get("orgtrail", TRAIL)?;
+            let scope = condition(&ot, "OrganizationScope")?;
+            let ready = condition(&ot, "Ready")?;
+            (scope["status"] == "False"
+                && scope["reason"] == "TrustedAccessDisabled"
+                && ready["status"] == "False")
+                .then_some(())
+        },
+    );
+    s.kubectl_ok(&["delete", "trustedaccess", "from-the-future"]);
+}

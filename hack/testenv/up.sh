@@ -50,7 +50,7 @@ for name in kube-apiserver etcd; do
 done
 
 rm -rf "$dir/pki" "$dir/etcd-data" "$dir/kubeconfig" "$dir/testenv.env" \
-	"$dir/etcd.log" "$dir/kube-apiserver.log"
+	"$dir/etcd.log" "$dir/kube-apiserver.log" "$dir/etcd.cmd" "$dir/kube-apiserver.cmd"
 mkdir -p "$dir/pki"
 chmod 700 "$dir/pki"
 
@@ -135,6 +135,8 @@ start() {
 	started=1
 	setsid "$bin/$name" "$@" </dev/null >"$dir/$name.log" 2>&1 &
 	echo $! >"$dir/$name.pid"
+	# The command line, for restart-apiserver.sh.
+	printf '%q ' "$bin/$name" "$@" >"$dir/$name.cmd"
 }
 
 # wait_ok <name> <description> <command...>: polls until the command succeeds,

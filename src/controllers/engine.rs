@@ -24,6 +24,7 @@ use crate::api::TrustedAccess;
 use crate::aws::ErrorKind;
 use crate::runtime::context::Context;
 use crate::runtime::error::{Error, Result};
+use crate::runtime::watch_backoff::{Immediate, watch_backoff};
 
 /// Run the controller of `K` on the cache `store` (made by the composition root, which
 /// shares some caches) until `shutdown` resolves.
@@ -39,30 +40,36 @@ pub async fn run<K: Reconciled>(
     // Reconcile on spec changes (generation), deletion and finalizer changes — not on our
     // own status writes, so a status update never triggers another reconcile.
     let stream = watcher(api, watcher::Config::default().any_semantic())
-        .default_backoff()
+        .backoff(watch_backoff())
         .reflect(writer)
         .applied_objects()
         .predicate_filter(
             predicates::generation.combine(predicates::finalizers),
             Default::default(),
         );
-    let mut controller = Controller::for_stream(stream, reader);
+    // Each trigger stream backs off on its own errors (watch_backoff).
+    let mut controller = Controller::for_stream(stream, reader).trigger_backoff(Immediate);
     if K::FOLLOWS_TRUSTED_ACCESS {
         // Trusted access seen coming back, by whoever turned it on: wake everything.
         controller = controller.reconcile_all_on(ctx.trust.restored());
         let store = controller.store();
-        // Guarded too: one unreadable TrustedAccess must not stop this trigger.
-        controller = controller.watches(
+        // Guarded too: one unreadable TrustedAccess must not stop this trigger. With the
+        // same backoff as every watch (kube's `watches` has none: a dead API server would
+        // be retried in a hot loop).
+        let trusted_access = watcher(
             Api::<DeserializeGuard<TrustedAccess>>::all(client),
             watcher::Config::default(),
-            move |_| {
+        )
+        .backoff(watch_backoff())
+        .touched_objects();
+        controller =
+            controller.watches_stream(trusted_access, move |_: DeserializeGuard<TrustedAccess>| {
                 store
                     .state()
                     .into_iter()
                     .map(|o| ObjectRef::from_obj(&*o))
                     .collect::<Vec<_>>()
-            },
-        );
+            });
     }
     controller
         .graceful_shutdown_on(shutdown)

@@ -33,6 +33,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
+use super::watch_backoff::watch_backoff;
+
 /// Default Lease name.
 pub const DEFAULT_LEASE_NAME: &str = "orgtrail-operator-leader";
 /// Default Lease duration: how long a crashed leader blocks a standby at most.
@@ -243,7 +245,7 @@ impl LeaderElection {
                 leases,
                 watcher::Config::default().fields(&format!("metadata.name={}", cfg.lease_name)),
             )
-            .default_backoff()
+            .backoff(watch_backoff())
         );
         let mut view = LeaseView::default();
         // Whether the current relist has shown the Lease (it may have been deleted).

@@ -7,3 +7,4 @@ pub mod leader;
 pub mod metrics;
 pub mod telemetry;
 pub mod trust;
+pub mod watch_backoff;

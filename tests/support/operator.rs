@@ -66,7 +66,10 @@ impl Operator {
             .env("AWS_CONFIG_FILE", &no_file)
             .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                std::env::var("ORGTRAIL_TEST_OPERATOR_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))

@@ -40,9 +40,25 @@ fn s1_examples_converge_and_stay_quiet() {
         Some(json!("True"))
     );
 
-    // Steady state: nothing changes, so the operator must not write to AWS.
+    // Steady state: nothing changes, so the operator must not write to AWS, nor to the
+    // objects (a status is written only when it changes).
+    let versions = |s: &Scenario| -> Vec<Value> {
+        [
+            ("trustedaccess", "cloudtrail"),
+            ("delegatedadmin", "security-tooling"),
+            ("orgtrail", TRAIL),
+            ("orgeventdatastore", "organization-lake"),
+        ]
+        .iter()
+        .map(|(kind, name)| {
+            s.get(kind, name).expect("example object")["metadata"]["resourceVersion"].clone()
+        })
+        .collect()
+    };
+    let before = versions(&s);
     s.emu.clear_calls();
     std::thread::sleep(Duration::from_secs(3 * RESYNC_SECS + 1));
+    assert_eq!(versions(&s), before, "objects written in steady state");
     let calls = s.emu.calls();
     let reads = calls.iter().filter(|c| c["kind"] == "read").count();
     let writes: Vec<&Value> = calls.iter().filter(|c| c["kind"] == "write").collect();

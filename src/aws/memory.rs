@@ -46,6 +46,9 @@ pub struct State {
     pub tags: BTreeMap<String, BTreeMap<String, String>>,
     /// Delegated administrators of CloudTrail.
     pub delegated: Vec<String>,
+    /// Accounts CloudTrail considers registered although Organizations does not list them
+    /// (the two services disagreeing, which tests set up).
+    pub registered_in_cloudtrail_only: Vec<String>,
     /// Operations called, in order.
     pub calls: Vec<&'static str>,
 }
@@ -534,7 +537,9 @@ impl CloudTrail for MemoryAws {
     async fn register_organization_delegated_admin(&self, account: &str) -> AwsResult<()> {
         let mut s = self.call("RegisterOrganizationDelegatedAdmin");
         self.refuse_unless_management("RegisterOrganizationDelegatedAdmin")?;
-        if s.delegated.iter().any(|a| a == account) {
+        if s.delegated.iter().any(|a| a == account)
+            || s.registered_in_cloudtrail_only.iter().any(|a| a == account)
+        {
             return Err(AwsError::new(
                 ErrorKind::AlreadyExists,
                 "RegisterOrganizationDelegatedAdmin",

@@ -88,8 +88,19 @@ pub async fn reconcile(
                     format!("account {account} registered as CloudTrail delegated administrator");
                 report.note(Note::normal("Registered", note)).await;
             }
-            // Registered between our read and our write: what was asked for.
-            Err(e) if e.kind == ErrorKind::AlreadyExists => {}
+            // CloudTrail says registered while Organizations does not list it: the two
+            // disagree, and registering again at every look would not change that.
+            Err(e) if e.kind == ErrorKind::AlreadyExists => {
+                status.registered = Some(false);
+                return Ok(Outcome::Stalled {
+                    reason: "RegistrationMismatch",
+                    message: format!(
+                        "Organizations does not list account {account} as CloudTrail delegated administrator, yet CloudTrail reports it registered ({}); deregister it (aws cloudtrail deregister-organization-delegated-admin) and let the operator register it again",
+                        e.code
+                    ),
+                    spec_change_needed: false,
+                });
+            }
             Err(e) => return Err(e),
         }
     }
@@ -138,6 +149,29 @@ mod tests {
         assert!(ready(&outcome) && notes.is_empty());
         assert_eq!(w.calls(), ["ListDelegatedAdministrators"]);
         assert_eq!(status.registered, Some(true));
+    }
+
+    #[tokio::test]
+    async fn a_registration_organizations_does_not_list_is_reported_not_ready() {
+        let w = World::management(true);
+        w.aws
+            .state
+            .lock()
+            .unwrap()
+            .registered_in_cloudtrail_only
+            .push("222222222222".into());
+        let mut status = DelegatedAdminStatus::default();
+        let (outcome, notes) = run(&w, &mut status).await;
+        let Ok(Outcome::Stalled {
+            reason, message, ..
+        }) = &outcome
+        else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(*reason, "RegistrationMismatch");
+        assert!(message.contains("222222222222"), "{message}");
+        assert!(notes.is_empty());
+        assert_eq!(status.registered, Some(false));
     }
 
     #[tokio::test]

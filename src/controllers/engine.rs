@@ -156,6 +156,11 @@ impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
             tracing::warn!(kind = K::KIND, %e, "status write before a step failed");
         }
     }
+
+    fn corrected(&self, fields: &[&'static str]) -> Vec<&'static str> {
+        let object = ObjectRef::from_obj(self.obj).to_string();
+        self.ctx.contests.corrected(&object, fields)
+    }
 }
 
 fn error_policy<K: Reconciled>(

@@ -49,6 +49,9 @@ pub trait Report<S>: Sync {
     fn note(&self, note: Note) -> impl Future<Output = ()> + Send;
     /// Write `status` with `outcome` now, before the next step.
     fn checkpoint(&self, status: &S, outcome: &Outcome) -> impl Future<Output = ()> + Send;
+    /// This reconcile corrected `fields` (none: everything else was as declared); the
+    /// fields corrected at every look lately ([`crate::runtime::contests`]).
+    fn corrected(&self, fields: &[&'static str]) -> Vec<&'static str>;
 }
 
 /// Publish an event; a failure to publish is logged, never fails the reconcile.
@@ -83,6 +86,8 @@ pub mod recorded {
         pub notes: Mutex<Vec<Note>>,
         /// Status written before a step.
         pub checkpoints: Mutex<Vec<(S, Outcome)>>,
+        /// Corrections, for one object; share it between reconciles to see contests.
+        pub contests: std::sync::Arc<crate::runtime::contests::Contests>,
     }
 
     impl<S> Default for Recorded<S> {
@@ -90,6 +95,7 @@ pub mod recorded {
             Recorded {
                 notes: Mutex::new(vec![]),
                 checkpoints: Mutex::new(vec![]),
+                contests: Default::default(),
             }
         }
     }
@@ -115,6 +121,9 @@ pub mod recorded {
                 .lock()
                 .unwrap()
                 .push((status.clone(), outcome.clone()));
+        }
+        fn corrected(&self, fields: &[&'static str]) -> Vec<&'static str> {
+            self.contests.corrected("object", fields)
         }
     }
 }

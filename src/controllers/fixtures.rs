@@ -18,6 +18,7 @@ use crate::api::{OrgEventDataStore, OrgTrail, TrustedAccess};
 use crate::aws::AwsResult;
 use crate::aws::access::{Aws, AwsClients};
 use crate::aws::memory::MemoryAws;
+use crate::runtime::contests::Contests;
 use crate::runtime::trust::TrustGate;
 
 /// An object of a kind, built from a spec with the defaults a user would leave out.
@@ -76,6 +77,8 @@ pub struct World {
     pub access: Aws,
     /// The trusted-access gate.
     pub trust: TrustGate,
+    /// Corrections per object, kept across reconciles as the engine keeps them.
+    pub contests: Arc<Contests>,
 }
 
 fn clients(aws: &Arc<MemoryAws>) -> AwsClients {
@@ -93,6 +96,7 @@ impl World {
             access: Aws::new(clients(&aws), None),
             aws,
             trust: gate(),
+            contests: Default::default(),
         }
     }
 
@@ -105,6 +109,7 @@ impl World {
             access: Aws::new(clients(&own), management),
             aws: of.aws.clone(),
             trust: gate(),
+            contests: Default::default(),
         }
     }
 
@@ -129,13 +134,21 @@ impl World {
         self.trust.watch_declared(cache(objects));
     }
 
+    /// A reporter that records, sharing this world's corrections.
+    pub fn reporter<S>(&self) -> Recorded<S> {
+        Recorded {
+            contests: self.contests.clone(),
+            ..Recorded::default()
+        }
+    }
+
     /// One reconcile of `trail`: its outcome, and the events published.
     pub async fn trail(
         &self,
         trail: &OrgTrail,
         status: &mut crate::api::OrgTrailStatus,
     ) -> (AwsResult<Outcome>, Vec<Note>) {
-        let report = Recorded::default();
+        let report = self.reporter();
         let outcome =
             super::org_trail::reconcile(trail, status, &self.access, &self.trust, &report).await;
         (outcome, report.notes.into_inner().unwrap())
@@ -147,7 +160,7 @@ impl World {
         store: &OrgEventDataStore,
         status: &mut crate::api::OrgEventDataStoreStatus,
     ) -> (AwsResult<Outcome>, Vec<Note>) {
-        let report = Recorded::default();
+        let report = self.reporter();
         let outcome = super::org_event_data_store::reconcile(
             store,
             status,

@@ -10,6 +10,7 @@ use kube::runtime::events::Recorder;
 use kube::runtime::reflector::ObjectRef;
 
 use crate::aws::access::Aws;
+use crate::runtime::contests::Contests;
 use crate::runtime::metrics::Metrics;
 use crate::runtime::trust::TrustGate;
 
@@ -38,6 +39,8 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Settings.
     pub settings: Settings,
+    /// Corrections that do not stick, per object.
+    pub contests: Contests,
     /// Consecutive failures per object, for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -60,6 +63,7 @@ impl Context {
             metrics,
             settings,
             failures: Mutex::new(HashMap::new()),
+            contests: Contests::default(),
         })
     }
 

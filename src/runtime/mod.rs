@@ -1,5 +1,6 @@
 //! Process runtime: context, errors, metrics, health endpoints, leader election, logging.
 
+pub mod contests;
 pub mod context;
 pub mod error;
 pub mod health;

@@ -249,3 +249,54 @@ fn s4e_refusals_become_conditions() {
     );
     s.finish();
 }
+
+/// Something keeps changing one field back (a script, another tool): the operator keeps
+/// correcting it, and its status says so, naming the field, instead of `Ready=True`.
+#[test]
+fn s4f_a_field_changed_back_again_and_again_is_contested() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+    let stop = AtomicBool::new(false);
+    let contested = std::thread::scope(|scope| {
+        let s = &s;
+        scope.spawn(|| {
+            while !stop.load(Ordering::SeqCst) {
+                s.aws_raw(
+                    AKID_MANAGEMENT,
+                    &[
+                        "cloudtrail",
+                        "update-trail",
+                        "--name",
+                        TRAIL_ARN,
+                        "--no-enable-log-file-validation",
+                    ],
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let found = loop {
+            let stalled = s.get("orgtrail", TRAIL).and_then(|ot| {
+                let c = condition(&ot, "Stalled")?.clone();
+                (c["status"] == "True" && c["reason"] == "Contested").then_some(c)
+            });
+            if stalled.is_some() || std::time::Instant::now() > deadline {
+                break stalled;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        };
+        stop.store(true, Ordering::SeqCst);
+        found
+    });
+    let contested = contested.unwrap_or_else(|| panic!("never Contested\n{}", s.diagnostics()));
+    let message = contested["message"].as_str().unwrap_or_default();
+    assert!(message.contains("EnableLogFileValidation"), "{message}");
+    let ot = s.get("orgtrail", TRAIL).expect("OrgTrail");
+    assert_eq!(condition(&ot, "Ready").expect("Ready")["status"], "False");
+    // Left alone, it is corrected once more and Ready again.
+    s.wait_ready("orgtrail", TRAIL);
+    let trail = s.trail(AKID_MANAGEMENT, TRAIL).expect("trail");
+    assert_eq!(trail["LogFileValidationEnabled"], true, "{trail}");
+    s.finish();
+}

@@ -47,7 +47,11 @@ pub async fn act<K: OrgScoped>(
         resource,
     };
     K::record(status, d.spec, &on.resource, false);
+    let mut corrected = vec![];
     for step in steps {
+        if let Step::Update(fields) = &step {
+            corrected.extend(fields.iter().copied());
+        }
         on.take(step, report).await?;
         K::record(status, d.spec, &on.resource, false);
     }
@@ -55,6 +59,10 @@ pub async fn act<K: OrgScoped>(
         Some(outcome) => Ok(outcome),
         None => {
             K::record(status, d.spec, &on.resource, true);
+            let contested = report.corrected(&corrected);
+            if !contested.is_empty() {
+                return Ok(plan::contested::<K>(K::arn(&on.resource), &contested));
+            }
             Ok(plan::ready::<K>(K::arn(&on.resource)))
         }
     }

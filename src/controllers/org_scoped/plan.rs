@@ -239,3 +239,19 @@ pub fn ready<K: OrgScoped>(arn: &str) -> Outcome {
         message: format!("{} {arn} matches the spec", K::WHAT),
     }
 }
+
+/// The outcome when the same fields had to be corrected at every look lately: AWS matches
+/// the spec for now, but something else keeps changing them back.
+pub fn contested<K: OrgScoped>(arn: &str, fields: &[&'static str]) -> Outcome {
+    Outcome::Stalled {
+        reason: "Contested",
+        message: format!(
+            "{} {arn}: {} changed back outside the operator after each of the last {} corrections; something else manages {}",
+            K::WHAT,
+            fields.join(", "),
+            crate::runtime::contests::CONTESTED_AFTER,
+            if fields.len() == 1 { "it" } else { "them" },
+        ),
+        spec_change_needed: false,
+    }
+}

@@ -355,3 +355,26 @@ fn the_plan_for_nothing_found_is_to_create_and_say_why_if_it_existed() {
 fn reasons_of(notes: &[crate::controllers::events::Note]) -> Vec<&'static str> {
     crate::controllers::fixtures::reasons(notes)
 }
+
+#[tokio::test]
+async fn a_correction_that_does_not_stick_is_reported_not_fought_silently() {
+    let (w, mut status) = converged().await;
+    let revert = || {
+        let mut s = w.aws.state.lock().unwrap();
+        s.trails.get_mut(ARN).unwrap().trail.s3_bucket_name = "elsewhere".into();
+    };
+    for _ in 0..2 {
+        revert();
+        assert!(ready(&w.trail(&audit(), &mut status).await.0));
+    }
+    revert();
+    let (outcome, _) = w.trail(&audit(), &mut status).await;
+    assert_eq!(reason(&outcome), "Contested");
+    let Ok(crate::controllers::outcome::Outcome::Stalled { message, .. }) = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(message.contains("S3BucketName"), "{message}");
+    assert_eq!(trail(&w).s3_bucket_name, "logs", "still corrected");
+    // Left alone, the next look finds it as declared: Ready again.
+    assert!(ready(&w.trail(&audit(), &mut status).await.0));
+}

@@ -265,11 +265,42 @@ impl CloudTrail for MemoryAws {
         );
         Ok(trail)
     }
-    async fn update_trail(&self, _: &str, arn: &str, x: &TrailSettings) -> AwsResult<Trail> {
+    async fn update_trail(
+        &self,
+        _: &str,
+        arn: &str,
+        x: &TrailSettings,
+        fields: &[&'static str],
+    ) -> AwsResult<Trail> {
         let mut s = self.call("UpdateTrail");
         self.trail_mut(&mut s, "UpdateTrail", arn)?;
         let t = &mut s.trails.get_mut(arn).unwrap().trail;
-        apply_settings(t, x);
+        let mut updated = t.clone();
+        apply_settings(&mut updated, x);
+        // Only the fields sent change.
+        for field in trail_update_fields(fields) {
+            match field {
+                "S3BucketName" => t.s3_bucket_name = updated.s3_bucket_name.clone(),
+                "S3KeyPrefix" => t.s3_key_prefix = updated.s3_key_prefix.clone(),
+                "SnsTopicName" => t.sns_topic_arn = updated.sns_topic_arn.clone(),
+                "KmsKeyId" => t.kms_key_id = updated.kms_key_id.clone(),
+                "CloudWatchLogsLogGroupArn" => {
+                    t.cloud_watch_logs_log_group_arn =
+                        updated.cloud_watch_logs_log_group_arn.clone()
+                }
+                "CloudWatchLogsRoleArn" => {
+                    t.cloud_watch_logs_role_arn = updated.cloud_watch_logs_role_arn.clone()
+                }
+                "IsMultiRegionTrail" => t.is_multi_region_trail = updated.is_multi_region_trail,
+                "IncludeGlobalServiceEvents" => {
+                    t.include_global_service_events = updated.include_global_service_events
+                }
+                "EnableLogFileValidation" => {
+                    t.log_file_validation_enabled = updated.log_file_validation_enabled
+                }
+                other => panic!("no UpdateTrail field {other}"),
+            }
+        }
         Ok(t.clone())
     }
     async fn set_organization_trail(&self, _: &str, arn: &str, org: bool) -> AwsResult<Trail> {

@@ -51,12 +51,15 @@ pub trait CloudTrail: Send + Sync {
     async fn list_trails(&self, region: &str) -> AwsResult<Vec<TrailSummary>>;
     /// `CreateTrail`.
     async fn create_trail(&self, region: &str, settings: &TrailSettings) -> AwsResult<Trail>;
-    /// `UpdateTrail` with every field of `settings` (except name and tags).
+    /// `UpdateTrail` sending only `fields` of `settings` (AWS names, as drift detection
+    /// reports them; see [`TRAIL_UPDATE_FIELDS`]): what was not found changed is not
+    /// touched. A field an unset value stands for (`S3KeyPrefix` and the like) is cleared.
     async fn update_trail(
         &self,
         region: &str,
         trail_arn: &str,
         settings: &TrailSettings,
+        fields: &[&'static str],
     ) -> AwsResult<Trail>;
     /// `UpdateTrail` with only `IsOrganizationTrail` (the scope conversion).
     async fn set_organization_trail(
@@ -199,6 +202,28 @@ pub fn arn_region_and_account(arn: &str) -> Option<(&str, &str)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn trail_updates_send_the_pairs_aws_requires_together() {
+        assert_eq!(trail_update_fields(&["KmsKeyId"]), ["KmsKeyId"]);
+        assert_eq!(
+            trail_update_fields(&["CloudWatchLogsRoleArn", "S3BucketName"]),
+            [
+                "CloudWatchLogsLogGroupArn",
+                "CloudWatchLogsRoleArn",
+                "S3BucketName"
+            ]
+        );
+        assert_eq!(
+            trail_update_fields(&["IsMultiRegionTrail"]),
+            ["IncludeGlobalServiceEvents", "IsMultiRegionTrail"]
+        );
+        assert!(
+            TRAIL_UPDATE_FIELDS
+                .iter()
+                .all(|f| trail_update_fields(&[f]).contains(f))
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -214,3 +214,34 @@ pub fn aws_default_selectors() -> crate::api::selectors::EventSelectors {
         ..Default::default()
     }])
 }
+
+/// The `UpdateTrail` fields the operator corrects, by their AWS names.
+pub const TRAIL_UPDATE_FIELDS: [&str; 9] = [
+    "S3BucketName",
+    "S3KeyPrefix",
+    "SnsTopicName",
+    "KmsKeyId",
+    "CloudWatchLogsLogGroupArn",
+    "CloudWatchLogsRoleArn",
+    "IsMultiRegionTrail",
+    "IncludeGlobalServiceEvents",
+    "EnableLogFileValidation",
+];
+
+/// The fields an `UpdateTrail` of `fields` must send: AWS accepts some only in pairs (a
+/// CloudWatch Logs group with its role; a multi-region trail with global service events).
+pub fn trail_update_fields(fields: &[&'static str]) -> Vec<&'static str> {
+    const PAIRS: [(&str, &str); 2] = [
+        ("CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn"),
+        ("IsMultiRegionTrail", "IncludeGlobalServiceEvents"),
+    ];
+    let mut out: Vec<&'static str> = fields.to_vec();
+    for (a, b) in PAIRS {
+        if fields.contains(&a) || fields.contains(&b) {
+            out.extend([a, b]);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}

@@ -216,8 +216,13 @@ async fn writes_outside_the_home_region() {
         "InvalidHomeRegionException",
     );
     assert_error(
-        aws.update_trail(OTHER_REGION, &arn, &trail("home", ORG_BUCKET, false))
-            .await,
+        aws.update_trail(
+            OTHER_REGION,
+            &arn,
+            &trail("home", ORG_BUCKET, false),
+            &["S3BucketName"],
+        )
+        .await,
         ErrorKind::InvalidInput,
         "InvalidHomeRegionException",
     );

@@ -46,19 +46,31 @@ async fn account_trail_round_trip() {
     aws.stop_logging(REGION, &arn).await.unwrap();
     assert!(!aws.get_trail_status(REGION, &arn).await.unwrap().is_logging);
 
-    // UpdateTrail sends every field: an unset prefix clears the old one.
+    // UpdateTrail sends the named fields: an unset prefix clears the old one; a field not
+    // named is left alone even where `changed` differs.
     let mut changed = settings.clone();
     changed.s3_key_prefix = None;
     changed.enable_log_file_validation = false;
     changed.kms_key_id = Some("alias/orgtrail".into());
-    let updated = aws.update_trail(REGION, &arn, &changed).await.unwrap();
+    changed.include_global_service_events = !settings.include_global_service_events;
+    let fields = ["S3KeyPrefix", "EnableLogFileValidation", "KmsKeyId"];
+    let updated = aws
+        .update_trail(REGION, &arn, &changed, &fields)
+        .await
+        .unwrap();
     assert_eq!(updated.s3_key_prefix, None);
     assert!(!updated.log_file_validation_enabled);
     let got = aws.get_trail(REGION, &arn).await.unwrap().unwrap();
     assert_eq!(got.s3_key_prefix, None);
     assert!(got.kms_key_id.unwrap().contains("alias/orgtrail"));
+    assert_eq!(
+        got.include_global_service_events, settings.include_global_service_events,
+        "a field not sent changed"
+    );
     changed.kms_key_id = None;
-    aws.update_trail(REGION, &arn, &changed).await.unwrap();
+    aws.update_trail(REGION, &arn, &changed, &["KmsKeyId"])
+        .await
+        .unwrap();
     assert_eq!(
         aws.get_trail(REGION, &arn)
             .await

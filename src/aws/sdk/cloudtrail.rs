@@ -13,7 +13,7 @@ use super::convert::{self, trail_from_write};
 use crate::api::selectors::{EventSelectors, InsightType};
 use crate::aws::{
     AwsError, AwsResult, CloudTrail, ErrorKind, EventDataStore, EventDataStoreSettings,
-    EventDataStoreSummary, Trail, TrailSettings, TrailStatus, TrailSummary,
+    EventDataStoreSummary, Trail, TrailSettings, TrailStatus, TrailSummary, trail_update_fields,
 };
 
 pub(super) const CT: Service = Service::CloudTrail;
@@ -128,26 +128,35 @@ impl CloudTrail for SdkAws {
         region: &str,
         trail_arn: &str,
         settings: &TrailSettings,
+        fields: &[&'static str],
     ) -> AwsResult<Trail> {
         const OP: &str = "UpdateTrail";
+        let x = settings;
+        let mut req = self.cloudtrail(region).update_trail().name(trail_arn);
+        for field in trail_update_fields(fields) {
+            req = match field {
+                "S3BucketName" => req.s3_bucket_name(&x.s3_bucket_name),
+                "S3KeyPrefix" => req.s3_key_prefix(or_clear(&x.s3_key_prefix)),
+                "SnsTopicName" => req.sns_topic_name(or_clear(&x.sns_topic_name)),
+                "KmsKeyId" => req.kms_key_id(or_clear(&x.kms_key_id)),
+                "CloudWatchLogsLogGroupArn" => {
+                    req.cloud_watch_logs_log_group_arn(or_clear(&x.cloud_watch_logs_log_group_arn))
+                }
+                "CloudWatchLogsRoleArn" => {
+                    req.cloud_watch_logs_role_arn(or_clear(&x.cloud_watch_logs_role_arn))
+                }
+                "IsMultiRegionTrail" => req.is_multi_region_trail(x.is_multi_region_trail),
+                "IncludeGlobalServiceEvents" => {
+                    req.include_global_service_events(x.include_global_service_events)
+                }
+                "EnableLogFileValidation" => {
+                    req.enable_log_file_validation(x.enable_log_file_validation)
+                }
+                other => return Err(bad_input(OP, format!("no UpdateTrail field {other}"))),
+            };
+        }
         self.observed(CT, OP, async {
-            let out = self
-                .cloudtrail(region)
-                .update_trail()
-                .name(trail_arn)
-                .s3_bucket_name(&settings.s3_bucket_name)
-                .s3_key_prefix(or_clear(&settings.s3_key_prefix))
-                .sns_topic_name(or_clear(&settings.sns_topic_name))
-                .kms_key_id(or_clear(&settings.kms_key_id))
-                .cloud_watch_logs_log_group_arn(or_clear(&settings.cloud_watch_logs_log_group_arn))
-                .cloud_watch_logs_role_arn(or_clear(&settings.cloud_watch_logs_role_arn))
-                .is_multi_region_trail(settings.is_multi_region_trail)
-                .include_global_service_events(settings.include_global_service_events)
-                .enable_log_file_validation(settings.enable_log_file_validation)
-                .is_organization_trail(settings.is_organization_trail)
-                .send()
-                .await
-                .map_err(ct_err(OP))?;
+            let out = req.send().await.map_err(ct_err(OP))?;
             Ok(trail_from_write!(&out, region))
         })
         .await

@@ -137,7 +137,7 @@ impl<K: OrgScoped> Target<'_, '_, K> {
             }
             Step::Update(fields) => {
                 let settings = K::scoped(&d.settings, K::organization(&self.resource));
-                self.resource = K::update(ct, region, &self.resource, &settings).await?;
+                self.resource = K::update(ct, region, &self.resource, &settings, &fields).await?;
                 let note = Note::normal("Updated", format!("corrected {}", fields.join(", ")));
                 report.note(note).await;
             }

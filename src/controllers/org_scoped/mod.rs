@@ -96,12 +96,13 @@ pub trait OrgScoped: Send + Sync + 'static {
         resource: &Self::Resource,
         organization: bool,
     ) -> AwsResult<Self::Resource>;
-    /// `Update*` with `settings`.
+    /// `Update*` correcting `fields` (AWS names, from [`OrgScoped::drift`]) to `settings`.
     async fn update(
         ct: &dyn CloudTrail,
         region: &str,
         resource: &Self::Resource,
         settings: &Self::Settings,
+        fields: &[&'static str],
     ) -> AwsResult<Self::Resource>;
     /// Take a kind step.
     async fn step(

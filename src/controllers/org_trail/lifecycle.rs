@@ -141,8 +141,11 @@ impl OrgScoped for Trails {
         region: &str,
         trail: &Trail,
         settings: &TrailSettings,
+        fields: &[&'static str],
     ) -> AwsResult<Trail> {
-        let updated = ct.update_trail(region, &trail.arn, settings).await?;
+        let updated = ct
+            .update_trail(region, &trail.arn, settings, fields)
+            .await?;
         Ok(keep_selector_flags(trail, updated))
     }
 

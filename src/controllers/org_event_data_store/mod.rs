@@ -105,24 +105,27 @@ pub async fn cleanup(store: &OrgEventDataStore, aws: &Aws) -> AwsResult<Option<N
     };
     let region = store.spec.home_region.as_str();
     let ct = &aws.primary.cloudtrail;
-    let deleted: AwsResult<()> = async {
+    // `false`: nothing to delete (gone, or pending deletion already).
+    let deleted: AwsResult<bool> = async {
         let Some(found) = ct.get_event_data_store(region, arn).await? else {
-            return Ok(());
+            return Ok(false);
         };
         if found.status == EventDataStoreStatus::PendingDeletion {
-            return Ok(());
+            return Ok(false);
         }
         if found.termination_protection_enabled {
             ct.set_termination_protection(region, arn, false).await?;
         }
-        ct.delete_event_data_store(region, arn).await
+        ct.delete_event_data_store(region, arn).await?;
+        Ok(true)
     }
     .await;
     match deleted {
-        Ok(()) => Ok(Some(Note::normal(
+        Ok(true) => Ok(Some(Note::normal(
             "Deleted",
             format!("event data store {arn} deleted (restorable for 7 days)"),
         ))),
+        Ok(false) => Ok(None),
         Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }

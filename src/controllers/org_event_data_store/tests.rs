@@ -126,3 +126,35 @@ async fn finds_a_store_by_name_when_its_arn_is_not_recorded() {
     assert!(status.arn.is_some());
     assert!(!w.calls().contains(&"CreateEventDataStore"));
 }
+
+#[tokio::test]
+async fn stops_ingestion_when_declared_off() {
+    let (w, mut status) = converged().await;
+    let off: OrgEventDataStore = Fixture::store("lake").with("ingestion", false).build();
+    let (outcome, notes) = w.store(&off, &mut status).await;
+    assert!(ready(&outcome));
+    assert!(notes.is_empty(), "a declared stop is not tampering");
+    assert_eq!(w.calls().last(), Some(&"StopEventDataStoreIngestion"));
+    assert_eq!(
+        only_store(&w).status,
+        EventDataStoreStatus::StoppedIngestion
+    );
+}
+
+#[tokio::test]
+async fn deletion_turns_termination_protection_off_then_deletes() {
+    let (w, status) = converged().await;
+    let mut deleted: OrgEventDataStore = Fixture::store("lake")
+        .with("deletionPolicy", "Delete")
+        .build();
+    deleted.status = Some(status);
+    let note = super::cleanup(&deleted, &w.access).await.unwrap();
+    assert_eq!(note.map(|n| n.reason), Some("Deleted"));
+    let e = only_store(&w);
+    assert_eq!(e.status, EventDataStoreStatus::PendingDeletion);
+    assert!(!e.termination_protection_enabled);
+    // Pending deletion already: nothing more to do, nothing to announce.
+    w.calls();
+    assert_eq!(super::cleanup(&deleted, &w.access).await.unwrap(), None);
+    assert_eq!(w.calls(), ["GetEventDataStore"], "no second delete");
+}

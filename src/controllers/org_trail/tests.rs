@@ -378,3 +378,67 @@ async fn a_correction_that_does_not_stick_is_reported_not_fought_silently() {
     // Left alone, the next look finds it as declared: Ready again.
     assert!(ready(&w.trail(&audit(), &mut status).await.0));
 }
+
+#[tokio::test]
+async fn deletion_follows_the_policy() {
+    let (w, status) = converged().await;
+    let mut retained = audit();
+    retained.status = Some(status.clone());
+    assert_eq!(super::cleanup(&retained, &w.access).await.unwrap(), None);
+    assert!(
+        w.aws.state.lock().unwrap().trails.contains_key(ARN),
+        "Retain"
+    );
+
+    let mut deleted: OrgTrail = Fixture::trail("audit")
+        .with("deletionPolicy", "Delete")
+        .build();
+    deleted.status = Some(status);
+    let note = super::cleanup(&deleted, &w.access).await.unwrap();
+    assert_eq!(note.map(|n| n.reason), Some("Deleted"));
+    assert!(w.aws.state.lock().unwrap().trails.is_empty());
+    // Already gone (deleted by hand meanwhile): nothing to do, no error.
+    assert_eq!(super::cleanup(&deleted, &w.access).await.unwrap(), None);
+}
+
+#[test]
+fn a_trail_found_but_not_fully_read_is_looked_at_again_not_changed() {
+    use crate::controllers::org_scoped::observe::{Creds, Found, Observed};
+    use crate::controllers::org_scoped::{Declared, plan::plan};
+    use crate::controllers::org_trail::lifecycle::Trails;
+    let t = audit();
+    let owner = "OrgTrail/audit".to_string();
+    let settings = super::plan::settings(&t.spec, &owner);
+    let d = Declared::<Trails> {
+        spec: &t.spec,
+        region: "us-east-1",
+        name: "audit",
+        arn: Some(ARN.into()),
+        owner,
+        settings: settings.clone(),
+        organization: true,
+        adopt_existing: false,
+        existed: true,
+    };
+    let found = Observed::<Trails> {
+        creds: Creds::Primary,
+        found: Some(Found {
+            resource: Trail {
+                arn: ARN.into(),
+                is_organization_trail: true,
+                ..Default::default()
+            },
+            tags: Some(settings.tags.clone()),
+            blocked: None,
+            details: None,
+        }),
+    };
+    match plan(&d, &OrgTrailStatus::default(), &found) {
+        Plan::Stop(outcome) => assert_eq!(
+            reason(&Ok(outcome)),
+            "Observing",
+            "no step without the details"
+        ),
+        other => panic!("{other:?}"),
+    }
+}

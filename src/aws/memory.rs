@@ -476,18 +476,29 @@ impl CloudTrail for MemoryAws {
         _: &str,
         arn: &str,
         x: &EventDataStoreSettings,
+        fields: &[&'static str],
     ) -> AwsResult<EventDataStore> {
         let mut s = self.call("UpdateEventDataStore");
         let e = s
             .stores
             .get_mut(arn)
             .ok_or_else(|| not_found("UpdateEventDataStore", arn))?;
-        e.multi_region_enabled = x.multi_region_enabled;
-        e.retention_period = x.retention_period;
-        e.termination_protection_enabled = x.termination_protection_enabled;
-        e.billing_mode = x.billing_mode;
-        if !x.advanced_event_selectors.is_empty() {
-            e.advanced_event_selectors = x.advanced_event_selectors.clone();
+        // Only the fields sent change.
+        for field in fields {
+            match *field {
+                "MultiRegionEnabled" => e.multi_region_enabled = x.multi_region_enabled,
+                "RetentionPeriod" => e.retention_period = x.retention_period,
+                "TerminationProtectionEnabled" => {
+                    e.termination_protection_enabled = x.termination_protection_enabled
+                }
+                "BillingMode" => e.billing_mode = x.billing_mode,
+                "KmsKeyId" => e.kms_key_id = x.kms_key_id.clone(),
+                "AdvancedEventSelectors" if !x.advanced_event_selectors.is_empty() => {
+                    e.advanced_event_selectors = x.advanced_event_selectors.clone()
+                }
+                "AdvancedEventSelectors" => {}
+                other => panic!("no UpdateEventDataStore field {other}"),
+            }
         }
         Ok(e.clone())
     }

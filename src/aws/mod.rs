@@ -130,13 +130,16 @@ pub trait CloudTrail: Send + Sync {
         region: &str,
         settings: &EventDataStoreSettings,
     ) -> AwsResult<EventDataStore>;
-    /// `UpdateEventDataStore` with every updatable field of `settings`. `KmsKeyId` is sent
-    /// only when `settings.kms_key_id` is set (AWS never allows removing it).
+    /// `UpdateEventDataStore` sending only `fields` of `settings` (AWS names, as drift
+    /// detection reports them); `OrganizationEnabled` only through its own call.
+    /// `KmsKeyId` is sent only when set (AWS never allows removing it), selectors only
+    /// when declared.
     async fn update_event_data_store(
         &self,
         region: &str,
         arn: &str,
         settings: &EventDataStoreSettings,
+        fields: &[&'static str],
     ) -> AwsResult<EventDataStore>;
     /// `UpdateEventDataStore` with only `OrganizationEnabled` (the scope conversion).
     async fn set_event_data_store_organization_enabled(

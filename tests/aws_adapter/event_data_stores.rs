@@ -79,13 +79,19 @@ async fn round_trip_with_protection_deletion_and_restore() {
         BTreeMap::from([("env".to_owned(), "prod".to_owned())])
     );
 
+    // Only the fields named are sent: termination protection stays as it is.
     let mut changed = settings.clone();
     changed.retention_period = 365;
+    changed.termination_protection_enabled = !settings.termination_protection_enabled;
     let updated = aws
-        .update_event_data_store(REGION, &arn, &changed)
+        .update_event_data_store(REGION, &arn, &changed, &["RetentionPeriod"])
         .await
         .unwrap();
     assert_eq!(updated.retention_period, 365);
+    assert_eq!(
+        updated.termination_protection_enabled, settings.termination_protection_enabled,
+        "a field not sent changed"
+    );
 
     // Ingestion: stopping twice is a state conflict.
     aws.stop_event_data_store_ingestion(REGION, &arn)
@@ -202,7 +208,8 @@ async fn kms_key_cannot_change_once_set() {
         .arn;
     settings.kms_key_id = Some("alias/second".into());
     assert_error(
-        aws.update_event_data_store(REGION, &arn, &settings).await,
+        aws.update_event_data_store(REGION, &arn, &settings, &["KmsKeyId"])
+            .await,
         ErrorKind::InvalidInput,
         "InvalidParameterException",
     );
@@ -242,12 +249,13 @@ async fn pending_deletion_store_is_inactive_until_restored() {
     );
     aws.delete_event_data_store(REGION, &arn).await.unwrap();
     assert_error(
-        aws.update_event_data_store(REGION, &arn, &settings).await,
+        aws.update_event_data_store(REGION, &arn, &settings, &["RetentionPeriod"])
+            .await,
         ErrorKind::Conflict,
         "InactiveEventDataStoreException",
     );
     aws.restore_event_data_store(REGION, &arn).await.unwrap();
-    aws.update_event_data_store(REGION, &arn, &settings)
+    aws.update_event_data_store(REGION, &arn, &settings, &["RetentionPeriod"])
         .await
         .unwrap();
 }

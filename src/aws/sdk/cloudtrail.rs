@@ -473,8 +473,9 @@ impl CloudTrail for SdkAws {
         region: &str,
         arn: &str,
         settings: &EventDataStoreSettings,
+        fields: &[&'static str],
     ) -> AwsResult<EventDataStore> {
-        self.eds_update(region, arn, settings).await
+        self.eds_update(region, arn, settings, fields).await
     }
 
     async fn set_event_data_store_organization_enabled(

@@ -105,33 +105,43 @@ impl SdkAws {
         region: &str,
         arn: &str,
         s: &EventDataStoreSettings,
+        fields: &[&'static str],
     ) -> AwsResult<EventDataStore> {
         const OP: &str = "UpdateEventDataStore";
-        self.observed(CT, OP, async {
-            // Empty selectors leave the store's selectors as they are (AWS has no "reset to
-            // default"); KmsKeyId can only ever be set, never removed.
-            let selectors = if s.advanced_event_selectors.is_empty() {
-                None
-            } else {
-                Some(
-                    convert::advanced_selectors_to_sdk(&s.advanced_event_selectors)
-                        .map_err(|m| bad_input(OP, m))?,
-                )
+        let mut req = self
+            .cloudtrail(region)
+            .update_event_data_store()
+            .event_data_store(arn);
+        for field in fields {
+            req = match *field {
+                // Empty selectors leave the store's as they are (AWS has no "reset to
+                // default").
+                "AdvancedEventSelectors" if !s.advanced_event_selectors.is_empty() => req
+                    .set_advanced_event_selectors(Some(
+                        convert::advanced_selectors_to_sdk(&s.advanced_event_selectors)
+                            .map_err(|m| bad_input(OP, m))?,
+                    )),
+                "AdvancedEventSelectors" => req,
+                "MultiRegionEnabled" => req.multi_region_enabled(s.multi_region_enabled),
+                "RetentionPeriod" => {
+                    req.set_retention_period((s.retention_period > 0).then_some(s.retention_period))
+                }
+                "TerminationProtectionEnabled" => {
+                    req.termination_protection_enabled(s.termination_protection_enabled)
+                }
+                // Can only ever be set, never removed.
+                "KmsKeyId" => req.set_kms_key_id(s.kms_key_id.clone()),
+                "BillingMode" => req.billing_mode(convert::billing_mode_to_sdk(s.billing_mode)),
+                other => {
+                    return Err(bad_input(
+                        OP,
+                        format!("no UpdateEventDataStore field {other}"),
+                    ));
+                }
             };
-            let out = self
-                .cloudtrail(region)
-                .update_event_data_store()
-                .event_data_store(arn)
-                .set_advanced_event_selectors(selectors)
-                .multi_region_enabled(s.multi_region_enabled)
-                .organization_enabled(s.organization_enabled)
-                .set_retention_period((s.retention_period > 0).then_some(s.retention_period))
-                .termination_protection_enabled(s.termination_protection_enabled)
-                .set_kms_key_id(s.kms_key_id.clone())
-                .billing_mode(convert::billing_mode_to_sdk(s.billing_mode))
-                .send()
-                .await
-                .map_err(ct_err(OP))?;
+        }
+        self.observed(CT, OP, async {
+            let out = req.send().await.map_err(ct_err(OP))?;
             Ok(event_data_store_from!(&out))
         })
         .await

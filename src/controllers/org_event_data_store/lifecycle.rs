@@ -139,11 +139,9 @@ impl OrgScoped for Stores {
         region: &str,
         store: &EventDataStore,
         settings: &EventDataStoreSettings,
-        _fields: &[&'static str],
+        fields: &[&'static str],
     ) -> AwsResult<EventDataStore> {
-        // Every updatable field: UpdateEventDataStore's fields are few and none clears
-        // another (KmsKeyId is sent only when set).
-        ct.update_event_data_store(region, &store.arn, settings)
+        ct.update_event_data_store(region, &store.arn, settings, fields)
             .await
     }
 

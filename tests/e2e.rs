@@ -79,3 +79,27 @@ fn wait_org_scope(s: &mut Scenario, store: &str, org: bool) {
         },
     );
 }
+
+/// Someone turns trusted access for CloudTrail on or off by hand (the AWS CLI, as the
+/// management account), outside the operator.
+fn set_trusted_access_by_hand(s: &Scenario, enabled: bool) {
+    let op = if enabled {
+        "enable-aws-service-access"
+    } else {
+        "disable-aws-service-access"
+    };
+    s.aws(
+        AKID_MANAGEMENT,
+        &["organizations", op, "--service-principal", CLOUDTRAIL],
+    );
+}
+
+/// Wait until Organizations trusts CloudTrail again.
+fn wait_trusted_access_enabled(s: &mut Scenario) {
+    s.wait_for("trusted access re-enabled", TIMEOUT, |s| {
+        s.trusted_services()
+            .iter()
+            .any(|p| p == CLOUDTRAIL)
+            .then_some(())
+    });
+}

@@ -150,15 +150,52 @@ impl MemoryAws {
             .for_each(|e| e.organization_enabled = false);
     }
 
-    fn trail_mut(&self, s: &mut State, op: &'static str, arn: &str) -> AwsResult<()> {
-        if s.trails
-            .get(arn)
-            .is_some_and(|t| self.sees(arn, t.trail.is_organization_trail))
-        {
-            Ok(())
-        } else {
-            Err(not_found(op, arn))
+    /// The trail at `arn`, if this account sees it.
+    fn trail<'s>(
+        &self,
+        s: &'s mut State,
+        op: &'static str,
+        arn: &str,
+    ) -> AwsResult<&'s mut TrailState> {
+        match s.trails.get_mut(arn) {
+            Some(t) if self.sees(arn, t.trail.is_organization_trail) => Ok(t),
+            _ => Err(not_found(op, arn)),
         }
+    }
+
+    /// Call `op` on the trail at `arn`.
+    fn on_trail<T>(
+        &self,
+        op: &'static str,
+        arn: &str,
+        f: impl FnOnce(&mut TrailState) -> T,
+    ) -> AwsResult<T> {
+        let mut s = self.call(op);
+        self.trail(&mut s, op, arn).map(f)
+    }
+
+    /// The event data store at `arn`, if this account sees it.
+    fn store<'s>(
+        &self,
+        s: &'s mut State,
+        op: &'static str,
+        arn: &str,
+    ) -> AwsResult<&'s mut EventDataStore> {
+        match s.stores.get_mut(arn) {
+            Some(e) if self.sees(arn, e.organization_enabled) => Ok(e),
+            _ => Err(not_found(op, arn)),
+        }
+    }
+
+    /// Call `op` on the event data store at `arn`.
+    fn on_store<T>(
+        &self,
+        op: &'static str,
+        arn: &str,
+        f: impl FnOnce(&mut EventDataStore) -> T,
+    ) -> AwsResult<T> {
+        let mut s = self.call(op);
+        self.store(&mut s, op, arn).map(f)
     }
 }
 
@@ -273,8 +310,7 @@ impl CloudTrail for MemoryAws {
         fields: &[&'static str],
     ) -> AwsResult<Trail> {
         let mut s = self.call("UpdateTrail");
-        self.trail_mut(&mut s, "UpdateTrail", arn)?;
-        let t = &mut s.trails.get_mut(arn).unwrap().trail;
+        let t = &mut self.trail(&mut s, "UpdateTrail", arn)?.trail;
         let mut updated = t.clone();
         apply_settings(&mut updated, x);
         // Only the fields sent change.
@@ -305,12 +341,11 @@ impl CloudTrail for MemoryAws {
     }
     async fn set_organization_trail(&self, _: &str, arn: &str, org: bool) -> AwsResult<Trail> {
         let mut s = self.call("UpdateTrail");
-        self.trail_mut(&mut s, "UpdateTrail", arn)?;
         self.refuse_unless_management("UpdateTrail")?;
         if org && !s.trusted {
             return Err(refused("UpdateTrail"));
         }
-        let t = &mut s.trails.get_mut(arn).unwrap().trail;
+        let t = &mut self.trail(&mut s, "UpdateTrail", arn)?.trail;
         t.is_organization_trail = org;
         Ok(t.clone())
     }
@@ -322,66 +357,33 @@ impl CloudTrail for MemoryAws {
             .ok_or_else(|| not_found("DeleteTrail", arn))
     }
     async fn get_trail_status(&self, _: &str, arn: &str) -> AwsResult<TrailStatus> {
-        let s = self.call("GetTrailStatus");
-        let t = s
-            .trails
-            .get(arn)
-            .ok_or_else(|| not_found("GetTrailStatus", arn))?;
-        Ok(TrailStatus {
+        self.on_trail("GetTrailStatus", arn, |t| TrailStatus {
             is_logging: t.logging,
         })
     }
     async fn start_logging(&self, _: &str, arn: &str) -> AwsResult<()> {
-        let mut s = self.call("StartLogging");
-        s.trails
-            .get_mut(arn)
-            .ok_or_else(|| not_found("StartLogging", arn))?
-            .logging = true;
-        Ok(())
+        self.on_trail("StartLogging", arn, |t| t.logging = true)
     }
     async fn stop_logging(&self, _: &str, arn: &str) -> AwsResult<()> {
-        let mut s = self.call("StopLogging");
-        s.trails
-            .get_mut(arn)
-            .ok_or_else(|| not_found("StopLogging", arn))?
-            .logging = false;
-        Ok(())
+        self.on_trail("StopLogging", arn, |t| t.logging = false)
     }
     async fn get_event_selectors(&self, _: &str, arn: &str) -> AwsResult<EventSelectors> {
-        let s = self.call("GetEventSelectors");
-        Ok(s.trails
-            .get(arn)
-            .ok_or_else(|| not_found("GetEventSelectors", arn))?
-            .selectors
-            .clone())
+        self.on_trail("GetEventSelectors", arn, |t| t.selectors.clone())
     }
     async fn put_event_selectors(&self, _: &str, arn: &str, x: &EventSelectors) -> AwsResult<()> {
-        let mut s = self.call("PutEventSelectors");
-        let t = s
-            .trails
-            .get_mut(arn)
-            .ok_or_else(|| not_found("PutEventSelectors", arn))?;
-        t.selectors = x.clone();
-        t.trail.has_custom_event_selectors = true;
-        Ok(())
+        self.on_trail("PutEventSelectors", arn, |t| {
+            t.selectors = x.clone();
+            t.trail.has_custom_event_selectors = true;
+        })
     }
     async fn get_insight_selectors(&self, _: &str, arn: &str) -> AwsResult<Vec<InsightType>> {
-        let s = self.call("GetInsightSelectors");
-        Ok(s.trails
-            .get(arn)
-            .ok_or_else(|| not_found("GetInsightSelectors", arn))?
-            .insights
-            .clone())
+        self.on_trail("GetInsightSelectors", arn, |t| t.insights.clone())
     }
     async fn put_insight_selectors(&self, _: &str, arn: &str, x: &[InsightType]) -> AwsResult<()> {
-        let mut s = self.call("PutInsightSelectors");
-        let t = s
-            .trails
-            .get_mut(arn)
-            .ok_or_else(|| not_found("PutInsightSelectors", arn))?;
-        t.insights = x.to_vec();
-        t.trail.has_insight_selectors = !x.is_empty();
-        Ok(())
+        self.on_trail("PutInsightSelectors", arn, |t| {
+            t.insights = x.to_vec();
+            t.trail.has_insight_selectors = !x.is_empty();
+        })
     }
     async fn list_tags(&self, _: &str, arn: &str) -> AwsResult<BTreeMap<String, String>> {
         Ok(self
@@ -479,10 +481,7 @@ impl CloudTrail for MemoryAws {
         fields: &[&'static str],
     ) -> AwsResult<EventDataStore> {
         let mut s = self.call("UpdateEventDataStore");
-        let e = s
-            .stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("UpdateEventDataStore", arn))?;
+        let e = self.store(&mut s, "UpdateEventDataStore", arn)?;
         // Only the fields sent change.
         for field in fields {
             match *field {
@@ -513,10 +512,7 @@ impl CloudTrail for MemoryAws {
         if org && !s.trusted {
             return Err(refused("UpdateEventDataStore"));
         }
-        let e = s
-            .stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("UpdateEventDataStore", arn))?;
+        let e = self.store(&mut s, "UpdateEventDataStore", arn)?;
         e.organization_enabled = org;
         Ok(e.clone())
     }
@@ -526,20 +522,14 @@ impl CloudTrail for MemoryAws {
         arn: &str,
         on: bool,
     ) -> AwsResult<EventDataStore> {
-        let mut s = self.call("UpdateEventDataStore");
-        let e = s
-            .stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("UpdateEventDataStore", arn))?;
-        e.termination_protection_enabled = on;
-        Ok(e.clone())
+        self.on_store("UpdateEventDataStore", arn, |e| {
+            e.termination_protection_enabled = on;
+            e.clone()
+        })
     }
     async fn delete_event_data_store(&self, _: &str, arn: &str) -> AwsResult<()> {
         let mut s = self.call("DeleteEventDataStore");
-        let e = s
-            .stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("DeleteEventDataStore", arn))?;
+        let e = self.store(&mut s, "DeleteEventDataStore", arn)?;
         if e.termination_protection_enabled {
             return Err(AwsError::new(
                 ErrorKind::Conflict,
@@ -552,29 +542,19 @@ impl CloudTrail for MemoryAws {
         Ok(())
     }
     async fn restore_event_data_store(&self, _: &str, arn: &str) -> AwsResult<()> {
-        let mut s = self.call("RestoreEventDataStore");
-        let e = s
-            .stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("RestoreEventDataStore", arn))?;
-        e.status = EventDataStoreStatus::Enabled;
-        Ok(())
+        self.on_store("RestoreEventDataStore", arn, |e| {
+            e.status = EventDataStoreStatus::Enabled
+        })
     }
     async fn start_event_data_store_ingestion(&self, _: &str, arn: &str) -> AwsResult<()> {
-        let mut s = self.call("StartEventDataStoreIngestion");
-        s.stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("StartEventDataStoreIngestion", arn))?
-            .status = EventDataStoreStatus::Enabled;
-        Ok(())
+        self.on_store("StartEventDataStoreIngestion", arn, |e| {
+            e.status = EventDataStoreStatus::Enabled
+        })
     }
     async fn stop_event_data_store_ingestion(&self, _: &str, arn: &str) -> AwsResult<()> {
-        let mut s = self.call("StopEventDataStoreIngestion");
-        s.stores
-            .get_mut(arn)
-            .ok_or_else(|| not_found("StopEventDataStoreIngestion", arn))?
-            .status = EventDataStoreStatus::StoppedIngestion;
-        Ok(())
+        self.on_store("StopEventDataStoreIngestion", arn, |e| {
+            e.status = EventDataStoreStatus::StoppedIngestion
+        })
     }
     async fn register_organization_delegated_admin(&self, account: &str) -> AwsResult<()> {
         let mut s = self.call("RegisterOrganizationDelegatedAdmin");

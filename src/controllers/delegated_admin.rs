@@ -116,15 +116,10 @@ mod tests {
     use super::*;
     use crate::aws::Prerequisite;
     use crate::controllers::events::recorded::Recorded;
-    use crate::controllers::fixtures::{World, ready};
+    use crate::controllers::fixtures::{Fixture, World, ready};
 
     fn admin() -> DelegatedAdmin {
-        serde_json::from_value(serde_json::json!({
-            "apiVersion": "orgtrail.dev/v1alpha1",
-            "metadata": { "name": "security" },
-            "spec": { "accountId": "222222222222" }
-        }))
-        .unwrap()
+        Fixture::delegated_admin("security", "222222222222").build()
     }
 
     async fn run(

@@ -52,6 +52,14 @@ impl Fixture {
         }
     }
 
+    /// A DelegatedAdmin `name` registering `account`.
+    pub fn delegated_admin(name: &str, account: &str) -> Self {
+        Fixture {
+            name: name.into(),
+            spec: json!({ "accountId": account }),
+        }
+    }
+
     /// Set spec field `field` (camelCase, as in YAML).
     pub fn with(mut self, field: &str, value: impl Into<Value>) -> Self {
         self.spec[field] = value.into();

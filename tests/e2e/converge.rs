@@ -78,52 +78,17 @@ fn s1_examples_converge_and_stay_quiet() {
 fn s5b_unreadable_object_is_reported_not_fatal() {
     let mut s = Scenario::start();
     s.start_operator();
-    s.kubectl_ok(&[
-        "patch",
-        "crd",
-        "delegatedadmins.orgtrail.dev",
-        "--type",
-        "json",
-        "-p",
+    s.with_object_from_the_future(
+        "delegatedadmin",
         r#"[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/deletionPolicy/enum/-","value":"Orphan"}]"#,
-    ]);
-    // Whatever happens below, the next scenario gets the CRD from crds/ back.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        unreadable_object_scenario(&mut s)
-    }));
-    let crd = examples_dir().join("../crds/delegatedadmin.yaml");
-    s.kubectl_ok(&[
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        crd.to_str().expect("utf-8 path"),
-    ]);
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: DelegatedAdmin\nmetadata: {name: from-the-future}\n\
+         spec: {accountId: '444444444444', deletionPolicy: Orphan}\n",
+        unreadable_object_scenario,
+    );
     s.finish();
 }
 
 fn unreadable_object_scenario(s: &mut Scenario) {
-    let bad = s.dir.path().join("from-the-future.yaml");
-    std::fs::write(
-        &bad,
-        "apiVersion: orgtrail.dev/v1alpha1\nkind: DelegatedAdmin\nmetadata: {name: from-the-future}\n\
-         spec: {accountId: '444444444444', deletionPolicy: Orphan}\n",
-    )
-    .expect("write manifest");
-    // The API server takes a moment to serve the widened schema.
-    s.wait_for(
-        "the API server accepts deletionPolicy Orphan",
-        TIMEOUT,
-        |s| {
-            s.kubectl(&["apply", "-f", bad.to_str().expect("utf-8 path")])
-                .status
-                .success()
-                .then_some(())
-        },
-    );
     s.apply_example("00-trusted-access.yaml");
     s.apply_example("10-delegated-admin.yaml");
 

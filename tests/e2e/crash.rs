@@ -53,15 +53,7 @@ fn s8_kill_during_reconversion_then_converge_without_duplicates() {
     s.emu.add_fault(
         json!({"operation": "UpdateTrail", "kind": "latency", "latency_ms": 3000, "count": 10000}),
     );
-    s.aws(
-        AKID_MANAGEMENT,
-        &[
-            "organizations",
-            "disable-aws-service-access",
-            "--service-principal",
-            CLOUDTRAIL,
-        ],
-    );
+    set_trusted_access_by_hand(&s, false);
     // The operator turns trusted access back on first, then converts the trails.
     s.wait_for("trusted access re-enabled", Duration::from_secs(60), |s| {
         (!s.emu.calls_of("EnableAWSServiceAccess").is_empty()).then_some(())

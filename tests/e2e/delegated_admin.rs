@@ -72,21 +72,8 @@ fn s7b_delegated_admin_with_management_role_reconverts() {
         .expect("the OrgEventDataStore");
     assert_eq!(eds["status"]["ownerAccountId"], MANAGEMENT_ACCOUNT, "{eds}");
     assert_eq!(eds["status"]["homeRegion"], "us-east-1", "{eds}");
-    s.aws(
-        AKID_MANAGEMENT,
-        &[
-            "organizations",
-            "disable-aws-service-access",
-            "--service-principal",
-            CLOUDTRAIL,
-        ],
-    );
-    s.wait_for("trusted access re-enabled", TIMEOUT, |s| {
-        s.trusted_services()
-            .iter()
-            .any(|p| p == CLOUDTRAIL)
-            .then_some(())
-    });
+    set_trusted_access_by_hand(&s, false);
+    wait_trusted_access_enabled(&mut s);
     wait_org_scope(&mut s, &store, true);
     s.wait_for("Reconverted events", TIMEOUT, |s| {
         (s.has_event("Normal", "Reconverted", "OrgTrail", TRAIL)

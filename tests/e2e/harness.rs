@@ -113,6 +113,51 @@ impl Scenario {
         }));
     }
 
+    /// An object written under a newer CRD than the operator's: widen `kind`'s CRD with
+    /// JSON patch `patch`, apply `object` once the API server serves the wider schema,
+    /// then run `rest`. The CRD from crds/ comes back afterwards, whatever happened, so
+    /// the next scenario gets it as generated.
+    pub fn with_object_from_the_future(
+        &mut self,
+        kind: &str,
+        patch: &str,
+        object: &str,
+        rest: impl FnOnce(&mut Scenario),
+    ) {
+        self.kubectl_ok(&[
+            "patch",
+            "crd",
+            &qualified(kind),
+            "--type",
+            "json",
+            "-p",
+            patch,
+        ]);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let file = self.dir.path().join("from-the-future.yaml");
+            fs::write(&file, object).expect("write manifest");
+            let file = file.to_str().expect("utf-8 path").to_owned();
+            self.wait_for("the API server accepts the newer object", TIMEOUT, |s| {
+                s.kubectl(&["apply", "-f", &file])
+                    .status
+                    .success()
+                    .then_some(())
+            });
+            rest(self)
+        }));
+        let crd = examples_dir().join(format!("../crds/{kind}.yaml"));
+        self.kubectl_ok(&[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            crd.to_str().expect("utf-8 path"),
+        ]);
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }
+
     /// The running operator's `/metrics` text; `None` until it has logged its address.
     pub fn metrics(&self) -> Option<String> {
         use std::io::{Read, Write};

@@ -122,15 +122,7 @@ fn s2b_declared_disable_holds_against_a_manual_enable() {
     let before = conversions(&s);
     let disables = s.emu.calls_of("DisableAWSServiceAccess").len();
 
-    s.aws(
-        AKID_MANAGEMENT,
-        &[
-            "organizations",
-            "enable-aws-service-access",
-            "--service-principal",
-            CLOUDTRAIL,
-        ],
-    );
+    set_trusted_access_by_hand(&s, true);
     s.wait_for("the declared Disabled state restored", TIMEOUT, |s| {
         (s.emu.calls_of("DisableAWSServiceAccess").len() > disables
             && !s.trusted_services().iter().any(|p| p == CLOUDTRAIL))
@@ -155,24 +147,13 @@ fn s2b_declared_disable_holds_against_a_manual_enable() {
 #[test]
 fn s3a_reenabled_elsewhere_converts_back_without_a_trusted_access_object() {
     let mut s = Scenario::start();
-    let trust = |s: &Scenario, verb: &str| {
-        s.aws(
-            AKID_MANAGEMENT,
-            &[
-                "organizations",
-                &format!("{verb}-aws-service-access"),
-                "--service-principal",
-                CLOUDTRAIL,
-            ],
-        );
-    };
     let flags = [
         "--resync-seconds",
         "3600",
         "--trusted-access-resync-seconds",
         "2",
     ];
-    trust(&s, "enable");
+    set_trusted_access_by_hand(&s, true);
     s.start_operator_with(AKID_MANAGEMENT, &flags);
     s.apply_example("20-org-trail.yaml");
     s.apply_example("30-org-event-data-store.yaml");
@@ -180,7 +161,7 @@ fn s3a_reenabled_elsewhere_converts_back_without_a_trusted_access_object() {
     s.wait_ready("orgeventdatastore", "organization-lake");
     let store = store_arn(&s);
 
-    trust(&s, "disable");
+    set_trusted_access_by_hand(&s, false);
     wait_org_scope(&mut s, &store, false);
     // A restart makes every object look at AWS now, find trusted access off and wait.
     s.stop_operator();
@@ -201,7 +182,7 @@ fn s3a_reenabled_elsewhere_converts_back_without_a_trusted_access_object() {
         );
     }
 
-    trust(&s, "enable");
+    set_trusted_access_by_hand(&s, true);
     wait_org_scope(&mut s, &store, true);
     s.wait_ready("orgtrail", TRAIL);
     s.wait_ready("orgeventdatastore", "organization-lake");
@@ -218,21 +199,8 @@ fn s3_out_of_band_disable_is_reverted() {
     examples_ready(&mut s);
     let store = store_arn(&s);
 
-    s.aws(
-        AKID_MANAGEMENT,
-        &[
-            "organizations",
-            "disable-aws-service-access",
-            "--service-principal",
-            CLOUDTRAIL,
-        ],
-    );
-    s.wait_for("trusted access re-enabled", TIMEOUT, |s| {
-        s.trusted_services()
-            .iter()
-            .any(|p| p == CLOUDTRAIL)
-            .then_some(())
-    });
+    set_trusted_access_by_hand(&s, false);
+    wait_trusted_access_enabled(&mut s);
     wait_org_scope(&mut s, &store, true);
     s.wait_examples_ready();
     assert_org_trail_live(&s);
@@ -271,47 +239,17 @@ fn s2c_an_unreadable_trusted_access_silences_nothing() {
     s.start_operator_with(AKID_MANAGEMENT, &["--resync-seconds", "300"]);
     s.apply_example("");
     s.wait_examples_ready();
-    s.kubectl_ok(&[
-        "patch",
-        "crd",
-        "trustedaccesses.orgtrail.dev",
-        "--type",
-        "json",
-        "-p",
+    s.with_object_from_the_future(
+        "trustedaccess",
         r#"[{"op":"add","path":"/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/state/enum/-","value":"Suspended"}]"#,
-    ]);
-    // Whatever happens below, the next scenario gets the CRD from crds/ back.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        unreadable_trusted_access_scenario(&mut s)
-    }));
-    let crd = examples_dir().join("../crds/trustedaccess.yaml");
-    s.kubectl_ok(&[
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        crd.to_str().expect("utf-8 path"),
-    ]);
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: TrustedAccess\nmetadata: {name: from-the-future}\n\
+         spec: {state: Suspended}\n",
+        unreadable_trusted_access_scenario,
+    );
     s.finish();
 }
 
 fn unreadable_trusted_access_scenario(s: &mut Scenario) {
-    let bad = s.dir.path().join("suspended.yaml");
-    std::fs::write(
-        &bad,
-        "apiVersion: orgtrail.dev/v1alpha1\nkind: TrustedAccess\nmetadata: {name: from-the-future}\n\
-         spec: {state: Suspended}\n",
-    )
-    .expect("write manifest");
-    s.wait_for("the API server accepts state Suspended", TIMEOUT, |s| {
-        s.kubectl(&["apply", "-f", bad.to_str().expect("utf-8 path")])
-            .status
-            .success()
-            .then_some(())
-    });
     s.wait_for(
         "InvalidObject on the unreadable TrustedAccess",
         TIMEOUT,

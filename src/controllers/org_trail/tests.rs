@@ -347,13 +347,9 @@ fn the_plan_for_nothing_found_is_to_create_and_say_why_if_it_existed() {
     assert_eq!(plan(&d, &status, &nothing), Plan::Create(vec![]));
     d.existed = true;
     match plan(&d, &status, &nothing) {
-        Plan::Create(notes) => assert_eq!(reasons_of(&notes), ["Recreated"]),
+        Plan::Create(notes) => assert_eq!(reasons(&notes), ["Recreated"]),
         other => panic!("{other:?}"),
     }
-}
-
-fn reasons_of(notes: &[crate::controllers::events::Note]) -> Vec<&'static str> {
-    crate::controllers::fixtures::reasons(notes)
 }
 
 #[tokio::test]

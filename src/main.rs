@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use orgtrail_operator::api::crds;
+use orgtrail_operator::aws::sdk::rate_limit::Rates;
 use orgtrail_operator::run::RunOptions;
 use orgtrail_operator::runtime::leader::{self, LeaderConfig};
 use orgtrail_operator::runtime::telemetry;
@@ -55,6 +56,14 @@ struct RunArgs {
         default_value_t = 30
     )]
     trusted_access_resync_seconds: u64,
+    /// AWS Get/Describe/List calls per second, per operation and region (CloudTrail
+    /// allows 10 per account and region); 0 = unpaced.
+    #[arg(long, env = "ORGTRAIL_AWS_READ_RATE", default_value_t = Rates::DEFAULT.read, value_parser = rate)]
+    aws_read_rate: f64,
+    /// Other AWS calls per second, per operation and region (CloudTrail allows 1 per
+    /// account and region); 0 = unpaced.
+    #[arg(long, env = "ORGTRAIL_AWS_WRITE_RATE", default_value_t = Rates::DEFAULT.write, value_parser = rate)]
+    aws_write_rate: f64,
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "ORGTRAIL_METRICS_ADDR", default_value = "0.0.0.0:8080")]
     metrics_addr: std::net::SocketAddr,
@@ -96,11 +105,25 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         ),
         metrics_addr: args.metrics_addr,
         leader,
+        rates: Rates {
+            read: args.aws_read_rate,
+            write: args.aws_write_rate,
+        },
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(orgtrail_operator::run::run(opts))
+}
+
+/// A call rate: a finite number of calls per second, 0 or more.
+fn rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a rate: give calls per second, 0 or more"
+        )),
+    }
 }
 
 fn crdgen(out_dir: &std::path::Path) -> anyhow::Result<()> {

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::api::{DelegatedAdmin, OrgEventDataStore, OrgTrail, TrustedAccess};
 use crate::aws::CallObserver;
 use crate::aws::access::{Aws, AwsClients};
+use crate::aws::sdk::rate_limit::{CLOUDTRAIL_READ_QUOTA, CLOUDTRAIL_WRITE_QUOTA, Rates};
 use crate::aws::sdk::{SdkAws, assume_role_config, load_config};
 use crate::controllers::engine::{self, store};
 use crate::runtime::context::{Context, Settings};
@@ -38,10 +39,16 @@ pub struct RunOptions {
     pub metrics_addr: SocketAddr,
     /// Leader election.
     pub leader: LeaderConfig,
+    /// Pacing of AWS calls (per operation, region and credentials).
+    pub rates: Rates,
 }
 
-fn clients(config: &aws_config::SdkConfig, observer: Arc<dyn CallObserver>) -> AwsClients {
-    let sdk = Arc::new(SdkAws::new(config, Some(observer)));
+fn clients(
+    config: &aws_config::SdkConfig,
+    observer: Arc<dyn CallObserver>,
+    rates: Rates,
+) -> AwsClients {
+    let sdk = Arc::new(SdkAws::new(config, Some(observer)).with_rates(rates));
     AwsClients {
         organizations: sdk.clone(),
         cloudtrail: sdk,
@@ -78,10 +85,11 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         Some(role) => Some(clients(
             &assume_role_config(&base, role, Some("orgtrail-operator")).await,
             observer.clone(),
+            opts.rates,
         )),
         None => None,
     };
-    let aws = Aws::new(clients(&base, observer), management);
+    let aws = Aws::new(clients(&base, observer, opts.rates), management);
     let trust = TrustGate::new(
         Some(kube::Api::all(client.clone())),
         opts.trusted_access_resync,
@@ -124,7 +132,14 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     ));
     // Ready means able to serve: a standby replica is ready too, so rollouts proceed.
     health.set_ready(true);
-    tracing::info!(region = %ctx.settings.region, resync = ?opts.resync, "orgtrail-operator starting");
+    tracing::info!(region = %ctx.settings.region, resync = ?opts.resync, read_rate = opts.rates.read, write_rate = opts.rates.write, "orgtrail-operator starting");
+    if opts.rates.read > CLOUDTRAIL_READ_QUOTA || opts.rates.write > CLOUDTRAIL_WRITE_QUOTA {
+        tracing::warn!(
+            read_rate = opts.rates.read,
+            write_rate = opts.rates.write,
+            "AWS call rates above CloudTrail's documented quotas (10 reads, 1 other call per second per account and region): expect throttling"
+        );
+    }
 
     let work = || {
         let ctx = ctx.clone();

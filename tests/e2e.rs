@@ -15,6 +15,8 @@ mod converge;
 mod crash;
 #[path = "e2e/delegated_admin.rs"]
 mod delegated_admin;
+#[path = "e2e/pacing.rs"]
+mod pacing;
 #[path = "e2e/tampering.rs"]
 mod tampering;
 #[path = "e2e/trusted_access.rs"]

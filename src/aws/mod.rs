@@ -10,6 +10,7 @@ pub mod access;
 pub mod error;
 #[cfg(test)]
 pub mod memory;
+pub mod priority;
 pub mod sdk;
 pub mod types;
 
@@ -179,6 +180,15 @@ pub trait CloudTrail: Send + Sync {
 pub trait CallObserver: Send + Sync {
     /// One finished call (after the SDK's own retries).
     fn observe(&self, service: &'static str, operation: &'static str, outcome: &'static str);
+    /// A call waited `waited` for the adapter's pacing (`sdk::rate_limit`) before going.
+    fn paced(
+        &self,
+        _service: &'static str,
+        _operation: &'static str,
+        _priority: priority::Priority,
+        _waited: std::time::Duration,
+    ) {
+    }
 }
 
 /// The ARN CloudTrail gives a trail: owned by `account_id`, in its home `region`.

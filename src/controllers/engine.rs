@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kube::ResourceExt;
@@ -17,11 +17,12 @@ use kube::runtime::{WatchStreamExt, predicates, reflector, watcher};
 
 use super::events::{Note, RECONVERTED, Report, publish};
 use super::failure::outcome_of;
-use super::outcome::Outcome;
-use super::status::write_status;
+use super::outcome::{Outcome, READY};
+use super::status::{KindStatus, write_status};
 use super::{FINALIZER, Reconciled, invalid};
 use crate::api::TrustedAccess;
 use crate::aws::ErrorKind;
+use crate::aws::priority::with_priority;
 use crate::runtime::context::Context;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::watch_backoff::{Immediate, watch_backoff};
@@ -87,6 +88,20 @@ async fn reconcile<K: Reconciled>(
         Ok(obj) => Arc::new(obj.clone()),
         Err(bad) => return invalid::report(&ctx, &guard, bad).await,
     };
+    // A periodic re-read of a converged object gives way to reconciles answering a change
+    // when AWS calls queue for the quota (aws::priority).
+    let key = ObjectRef::from_obj(&*obj).to_string();
+    let priority = ctx
+        .schedule
+        .priority(&key, converged(&*obj), Instant::now());
+    with_priority(priority, reconcile_converged(obj, guard, ctx)).await
+}
+
+async fn reconcile_converged<K: Reconciled>(
+    obj: Arc<K>,
+    guard: Arc<DeserializeGuard<K>>,
+    ctx: Arc<Context>,
+) -> Result<Action> {
     let result = if K::CLEANUP {
         let api = Api::<K>::all(ctx.client.clone());
         finalizer(&api, FINALIZER, obj, |event| async {
@@ -126,11 +141,29 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
         }
     };
     write_status(&ctx, &*obj, status, &outcome).await?;
-    Ok(next_action(&outcome, K::resync(&ctx)))
+    let resync = jittered(K::resync(&ctx));
+    let action = next_action(&outcome, resync);
+    let key = ObjectRef::from_obj(&*obj).to_string();
+    if action == Action::await_change() {
+        ctx.schedule.forget(&key);
+    } else {
+        ctx.schedule.due_at(key, Instant::now() + resync);
+    }
+    Ok(action)
+}
+
+/// Whether `obj`'s status says Ready for its current generation.
+fn converged<K: Reconciled>(obj: &K) -> bool {
+    obj.status().is_some_and(|status| {
+        status.conditions().iter().any(|c| {
+            c.type_ == READY && c.status == "True" && c.observed_generation == obj.meta().generation
+        })
+    })
 }
 
 /// The object is being deleted: apply its deletion policy, then let it go.
 async fn cleanup<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
+    ctx.schedule.forget(&ObjectRef::from_obj(&*obj).to_string());
     if let Some(note) = obj.cleanup(&ctx).await? {
         publish(&ctx, &obj.object_ref(&()), &note).await;
     }
@@ -210,16 +243,17 @@ pub fn backoff(attempt: u32) -> Duration {
     base.mul_f64(rand::random_range(0.8..1.2))
 }
 
-/// When to look again after a reconcile that ended in `outcome`. An object waiting for
-/// trusted access is woken when it comes back (`TrustGate::restored` and the
-/// TrustedAccess watch), so it need not look sooner than the resync.
+/// When to look again after a reconcile that ended in `outcome`, `resync` being this
+/// object's (jittered) period. An object waiting for trusted access is woken when it comes
+/// back (`TrustGate::restored` and the TrustedAccess watch), so it need not look sooner
+/// than the resync.
 pub fn next_action(outcome: &Outcome, resync: Duration) -> Action {
     match outcome {
         Outcome::Stalled {
             spec_change_needed: true,
             ..
         } => Action::await_change(),
-        _ => Action::requeue(jittered(resync)),
+        _ => Action::requeue(resync),
     }
 }
 

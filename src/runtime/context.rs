@@ -12,6 +12,7 @@ use kube::runtime::reflector::ObjectRef;
 use crate::aws::access::Aws;
 use crate::runtime::contests::Contests;
 use crate::runtime::metrics::Metrics;
+use crate::runtime::schedule::Schedule;
 use crate::runtime::trust::TrustGate;
 
 /// Operator settings that reconcilers read.
@@ -41,6 +42,8 @@ pub struct Context {
     pub settings: Settings,
     /// Corrections that do not stick, per object.
     pub contests: Contests,
+    /// When each object's periodic re-read is due (which reconciles are routine).
+    pub schedule: Schedule,
     /// Consecutive failures per object, for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
 }
@@ -64,6 +67,7 @@ impl Context {
             settings,
             failures: Mutex::new(HashMap::new()),
             contests: Contests::default(),
+            schedule: Schedule::default(),
         })
     }
 

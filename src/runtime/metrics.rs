@@ -4,7 +4,8 @@
 //! category, an AWS operation name), never data from a resource, so the number of series
 //! stays bounded whatever users create.
 
-use std::time::Instant;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -15,6 +16,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::aws::CallObserver;
+use crate::aws::priority::Priority;
 
 /// Prefix of every metric name.
 const PREFIX: &str = "orgtrail";
@@ -37,6 +39,13 @@ struct AwsCallLabels {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PacingLabels {
+    service: &'static str,
+    operation: &'static str,
+    priority: &'static str,
+}
+
 /// All metrics of the operator plus the registry that encodes them. Share it as
 /// `Arc<Metrics>`; every method takes `&self` (the metric types are atomics inside).
 pub struct Metrics {
@@ -47,6 +56,7 @@ pub struct Metrics {
     trusted_access_enabled: Gauge,
     reconversions: Family<KindLabels, Counter>,
     aws_calls: Family<AwsCallLabels, Counter>,
+    aws_pacing_wait: Family<PacingLabels, Counter<f64, AtomicU64>>,
 }
 
 /// Buckets from 10 ms to ~82 s: a reconcile is a handful of AWS calls, each of which can
@@ -106,6 +116,14 @@ impl Metrics {
             aws_calls.clone(),
         );
 
+        let aws_pacing_wait = Family::<PacingLabels, Counter<f64, AtomicU64>>::default();
+        registry.register_with_unit(
+            "aws_pacing_wait",
+            "Time AWS calls waited to stay under AWS's request quotas, by service, operation and priority (urgent or routine)",
+            Unit::Seconds,
+            aws_pacing_wait.clone(),
+        );
+
         Self {
             registry,
             reconciliations,
@@ -114,6 +132,7 @@ impl Metrics {
             trusted_access_enabled,
             reconversions,
             aws_calls,
+            aws_pacing_wait,
         }
     }
 
@@ -180,6 +199,22 @@ impl CallObserver for Metrics {
                 outcome,
             })
             .inc();
+    }
+
+    fn paced(
+        &self,
+        service: &'static str,
+        operation: &'static str,
+        priority: Priority,
+        waited: Duration,
+    ) {
+        self.aws_pacing_wait
+            .get_or_create(&PacingLabels {
+                service,
+                operation,
+                priority: priority.label(),
+            })
+            .inc_by(waited.as_secs_f64());
     }
 }
 
@@ -320,6 +355,31 @@ mod tests {
         assert_eq!(
             sample(&metrics.encode(), "orgtrail_trusted_access_enabled"),
             Some(0.0)
+        );
+    }
+
+    #[test]
+    fn pacing_waits_add_up_by_operation_and_priority() {
+        let metrics = Metrics::new();
+        let observer: &dyn CallObserver = &metrics;
+        let ms = Duration::from_millis;
+        observer.paced("cloudtrail", "GetTrail", Priority::Routine, ms(250));
+        observer.paced("cloudtrail", "GetTrail", Priority::Routine, ms(500));
+        observer.paced("cloudtrail", "GetTrail", Priority::Urgent, ms(125));
+        let text = metrics.encode();
+        assert_eq!(
+            sample(
+                &text,
+                r#"orgtrail_aws_pacing_wait_seconds_total{service="cloudtrail",operation="GetTrail",priority="routine"}"#
+            ),
+            Some(0.75)
+        );
+        assert_eq!(
+            sample(
+                &text,
+                r#"orgtrail_aws_pacing_wait_seconds_total{service="cloudtrail",operation="GetTrail",priority="urgent"}"#
+            ),
+            Some(0.125)
         );
     }
 

@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 pub mod leader;
 pub mod metrics;
+pub mod schedule;
 pub mod telemetry;
 pub mod trust;
 pub mod watch_backoff;

@@ -53,7 +53,7 @@ impl CloudTrail for SdkAws {
     async fn get_trail(&self, region: &str, trail_arn: &str) -> AwsResult<Option<Trail>> {
         const OP: &str = "GetTrail";
         let result = self
-            .observed(CT, OP, async {
+            .observed(CT, region, OP, async {
                 let out = self
                     .cloudtrail(region)
                     .get_trail()
@@ -73,10 +73,13 @@ impl CloudTrail for SdkAws {
     async fn list_trails(&self, region: &str) -> AwsResult<Vec<TrailSummary>> {
         const OP: &str = "ListTrails";
         let client = self.cloudtrail(region);
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             super::paginate(OP, |token| {
                 let client = client.clone();
                 async move {
+                    if token.is_some() {
+                        self.next_page(CT, region, OP).await;
+                    }
                     let out = client
                         .list_trails()
                         .set_next_token(token)
@@ -94,7 +97,7 @@ impl CloudTrail for SdkAws {
 
     async fn create_trail(&self, region: &str, settings: &TrailSettings) -> AwsResult<Trail> {
         const OP: &str = "CreateTrail";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let tags = if settings.tags.is_empty() {
                 None
             } else {
@@ -155,7 +158,7 @@ impl CloudTrail for SdkAws {
                 other => return Err(bad_input(OP, format!("no UpdateTrail field {other}"))),
             };
         }
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = req.send().await.map_err(ct_err(OP))?;
             Ok(trail_from_write!(&out, region))
         })
@@ -169,7 +172,7 @@ impl CloudTrail for SdkAws {
         is_organization_trail: bool,
     ) -> AwsResult<Trail> {
         const OP: &str = "UpdateTrail";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = self
                 .cloudtrail(region)
                 .update_trail()
@@ -185,7 +188,7 @@ impl CloudTrail for SdkAws {
 
     async fn delete_trail(&self, region: &str, trail_arn: &str) -> AwsResult<()> {
         const OP: &str = "DeleteTrail";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .delete_trail()
                 .name(trail_arn)
@@ -199,7 +202,7 @@ impl CloudTrail for SdkAws {
 
     async fn get_trail_status(&self, region: &str, trail_arn: &str) -> AwsResult<TrailStatus> {
         const OP: &str = "GetTrailStatus";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = self
                 .cloudtrail(region)
                 .get_trail_status()
@@ -216,7 +219,7 @@ impl CloudTrail for SdkAws {
 
     async fn start_logging(&self, region: &str, trail_arn: &str) -> AwsResult<()> {
         const OP: &str = "StartLogging";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .start_logging()
                 .name(trail_arn)
@@ -230,7 +233,7 @@ impl CloudTrail for SdkAws {
 
     async fn stop_logging(&self, region: &str, trail_arn: &str) -> AwsResult<()> {
         const OP: &str = "StopLogging";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .stop_logging()
                 .name(trail_arn)
@@ -248,7 +251,7 @@ impl CloudTrail for SdkAws {
         trail_arn: &str,
     ) -> AwsResult<EventSelectors> {
         const OP: &str = "GetEventSelectors";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = self
                 .cloudtrail(region)
                 .get_event_selectors()
@@ -283,7 +286,7 @@ impl CloudTrail for SdkAws {
         selectors: &EventSelectors,
     ) -> AwsResult<()> {
         const OP: &str = "PutEventSelectors";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let call = self
                 .cloudtrail(region)
                 .put_event_selectors()
@@ -309,7 +312,7 @@ impl CloudTrail for SdkAws {
     ) -> AwsResult<Vec<InsightType>> {
         const OP: &str = "GetInsightSelectors";
         let result = self
-            .observed(CT, OP, async {
+            .observed(CT, region, OP, async {
                 let out = self
                     .cloudtrail(region)
                     .get_insight_selectors()
@@ -338,7 +341,7 @@ impl CloudTrail for SdkAws {
         insights: &[InsightType],
     ) -> AwsResult<()> {
         const OP: &str = "PutInsightSelectors";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .put_insight_selectors()
                 .trail_name(trail_arn)
@@ -365,10 +368,13 @@ impl CloudTrail for SdkAws {
     ) -> AwsResult<BTreeMap<String, String>> {
         const OP: &str = "ListTags";
         let client = self.cloudtrail(region);
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let pages = super::paginate(OP, |token| {
                 let client = client.clone();
                 async move {
+                    if token.is_some() {
+                        self.next_page(CT, region, OP).await;
+                    }
                     let out = client
                         .list_tags()
                         .resource_id_list(resource_arn)
@@ -401,7 +407,7 @@ impl CloudTrail for SdkAws {
         if tags.is_empty() {
             return Ok(());
         }
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .add_tags()
                 .resource_id(resource_arn)
@@ -426,7 +432,7 @@ impl CloudTrail for SdkAws {
         if keys.is_empty() {
             return Ok(());
         }
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let tags = keys
                 .iter()
                 .map(|k| {
@@ -519,8 +525,9 @@ impl CloudTrail for SdkAws {
         member_account_id: &str,
     ) -> AwsResult<()> {
         const OP: &str = "RegisterOrganizationDelegatedAdmin";
-        self.observed(CT, OP, async {
-            self.cloudtrail(&self.default_region())
+        let region = self.default_region();
+        self.observed(CT, &region, OP, async {
+            self.cloudtrail(&region)
                 .register_organization_delegated_admin()
                 .member_account_id(member_account_id)
                 .send()
@@ -536,8 +543,9 @@ impl CloudTrail for SdkAws {
         delegated_admin_account_id: &str,
     ) -> AwsResult<()> {
         const OP: &str = "DeregisterOrganizationDelegatedAdmin";
-        self.observed(CT, OP, async {
-            self.cloudtrail(&self.default_region())
+        let region = self.default_region();
+        self.observed(CT, &region, OP, async {
+            self.cloudtrail(&region)
                 .deregister_organization_delegated_admin()
                 .delegated_admin_account_id(delegated_admin_account_id)
                 .send()

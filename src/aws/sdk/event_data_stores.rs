@@ -10,10 +10,13 @@ impl SdkAws {
     pub(super) async fn eds_list(&self, region: &str) -> AwsResult<Vec<EventDataStoreSummary>> {
         const OP: &str = "ListEventDataStores";
         let client = self.cloudtrail(region);
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             super::paginate(OP, |token| {
                 let client = client.clone();
                 async move {
+                    if token.is_some() {
+                        self.next_page(CT, region, OP).await;
+                    }
                     let out = client
                         .list_event_data_stores()
                         .set_next_token(token)
@@ -40,7 +43,7 @@ impl SdkAws {
     ) -> AwsResult<Option<EventDataStore>> {
         const OP: &str = "GetEventDataStore";
         let result = self
-            .observed(CT, OP, async {
+            .observed(CT, region, OP, async {
                 let out = self
                     .cloudtrail(region)
                     .get_event_data_store()
@@ -64,7 +67,7 @@ impl SdkAws {
         s: &EventDataStoreSettings,
     ) -> AwsResult<EventDataStore> {
         const OP: &str = "CreateEventDataStore";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             // Empty selectors and a zero retention mean "AWS's default": leave them out.
             let selectors = if s.advanced_event_selectors.is_empty() {
                 None
@@ -140,7 +143,7 @@ impl SdkAws {
                 }
             };
         }
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = req.send().await.map_err(ct_err(OP))?;
             Ok(event_data_store_from!(&out))
         })
@@ -154,7 +157,7 @@ impl SdkAws {
         organization_enabled: bool,
     ) -> AwsResult<EventDataStore> {
         const OP: &str = "UpdateEventDataStore";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = self
                 .cloudtrail(region)
                 .update_event_data_store()
@@ -175,7 +178,7 @@ impl SdkAws {
         enabled: bool,
     ) -> AwsResult<EventDataStore> {
         const OP: &str = "UpdateEventDataStore";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             let out = self
                 .cloudtrail(region)
                 .update_event_data_store()
@@ -191,7 +194,7 @@ impl SdkAws {
 
     pub(super) async fn eds_delete(&self, region: &str, arn: &str) -> AwsResult<()> {
         const OP: &str = "DeleteEventDataStore";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .delete_event_data_store()
                 .event_data_store(arn)
@@ -205,7 +208,7 @@ impl SdkAws {
 
     pub(super) async fn eds_restore(&self, region: &str, arn: &str) -> AwsResult<()> {
         const OP: &str = "RestoreEventDataStore";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .restore_event_data_store()
                 .event_data_store(arn)
@@ -219,7 +222,7 @@ impl SdkAws {
 
     pub(super) async fn eds_start_ingestion(&self, region: &str, arn: &str) -> AwsResult<()> {
         const OP: &str = "StartEventDataStoreIngestion";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .start_event_data_store_ingestion()
                 .event_data_store(arn)
@@ -233,7 +236,7 @@ impl SdkAws {
 
     pub(super) async fn eds_stop_ingestion(&self, region: &str, arn: &str) -> AwsResult<()> {
         const OP: &str = "StopEventDataStoreIngestion";
-        self.observed(CT, OP, async {
+        self.observed(CT, region, OP, async {
             self.cloudtrail(region)
                 .stop_event_data_store_ingestion()
                 .event_data_store(arn)

@@ -7,6 +7,8 @@
 //!   trail's calls go to its home region, which the caller names.
 //! - Retries, timeouts and credentials are the `SdkConfig`'s (standard retry mode by
 //!   default): nothing here retries by hand.
+//! - Calls are paced under AWS's documented request quotas ([`rate_limit`]), urgent ones
+//!   first; [`SdkAws::with_rates`] sets the rates (unpaced unless set).
 //! - Endpoint override: `AWS_ENDPOINT_URL` (and `AWS_ENDPOINT_URL_<SERVICE>`, or
 //!   `endpoint_url` in the profile) are read by `aws-config` into the `SdkConfig`;
 //!   [`SdkAws::with_endpoint_url`] overrides explicitly (tests, `--aws-endpoint-url`).
@@ -16,6 +18,7 @@ mod cloudtrail;
 pub mod convert;
 mod event_data_stores;
 mod organizations;
+pub mod rate_limit;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,8 +29,9 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_types::region::Region;
 use aws_types::sdk_config::{SharedCredentialsProvider, SharedTimeSource, TimeoutConfig};
 
-use crate::aws::{AwsResult, CallObserver};
+use crate::aws::{AwsResult, CallObserver, priority};
 use classify::Service;
+use rate_limit::{RateLimits, Rates};
 
 /// Region Organizations' global endpoint is signed for.
 pub const ORGANIZATIONS_REGION: &str = "us-east-1";
@@ -40,6 +44,7 @@ pub struct SdkAws {
     sts: aws_sdk_sts::Client,
     cloudtrail: Mutex<HashMap<String, aws_sdk_cloudtrail::Client>>,
     observer: Option<Arc<dyn CallObserver>>,
+    limits: RateLimits,
 }
 
 impl std::fmt::Debug for SdkAws {
@@ -47,20 +52,33 @@ impl std::fmt::Debug for SdkAws {
         f.debug_struct("SdkAws")
             .field("region", &self.base.region())
             .field("endpoint_url", &self.endpoint_url())
+            .field("rates", &self.limits.rates())
             .finish_non_exhaustive()
     }
 }
 
 impl SdkAws {
     /// An adapter on `config` (credentials, region, retries, endpoint), telling
-    /// `observer` about every call.
+    /// `observer` about every call. Unpaced until [`SdkAws::with_rates`].
     pub fn new(config: &SdkConfig, observer: Option<Arc<dyn CallObserver>>) -> Self {
         Self::build(config.clone(), None, observer)
     }
 
     /// The same adapter with every service sent to `endpoint_url` (e.g. the emulator).
     pub fn with_endpoint_url(self, endpoint_url: impl Into<String>) -> Self {
-        Self::build(self.base, Some(endpoint_url.into()), self.observer)
+        let limits = self.limits;
+        Self {
+            limits,
+            ..Self::build(self.base, Some(endpoint_url.into()), self.observer)
+        }
+    }
+
+    /// The same adapter pacing its calls at `rates` (per operation and region).
+    pub fn with_rates(self, rates: Rates) -> Self {
+        Self {
+            limits: RateLimits::new(rates),
+            ..self
+        }
     }
 
     fn build(
@@ -92,6 +110,7 @@ impl SdkAws {
             base,
             endpoint_url,
             observer,
+            limits: RateLimits::new(Rates::UNLIMITED),
         }
     }
 
@@ -118,13 +137,17 @@ impl SdkAws {
             .clone()
     }
 
-    /// Run one port call and tell the observer how it ended.
+    /// Run one port call in `region` once pacing lets it go, and tell the observer how
+    /// long it waited and how it ended. Further pages of a listing wait in
+    /// [`SdkAws::next_page`].
     async fn observed<T>(
         &self,
         service: Service,
+        region: &str,
         operation: &'static str,
         call: impl Future<Output = AwsResult<T>>,
     ) -> AwsResult<T> {
+        self.next_page(service, region, operation).await;
         let result = call.await;
         if let Some(observer) = &self.observer {
             let outcome = match &result {
@@ -134,6 +157,16 @@ impl SdkAws {
             observer.observe(service.name(), operation, outcome);
         }
         result
+    }
+
+    /// Wait until pacing lets a request of `operation` go (one per page of a listing).
+    async fn next_page(&self, service: Service, region: &str, operation: &'static str) {
+        let waited = self.limits.permit(service.name(), region, operation).await;
+        if let Some(observer) = &self.observer
+            && !waited.is_zero()
+        {
+            observer.paced(service.name(), operation, priority::current(), waited);
+        }
     }
 }
 

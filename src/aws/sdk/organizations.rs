@@ -13,6 +13,9 @@ use super::convert;
 use crate::aws::{AwsResult, CallerIdentity, Organization, Organizations};
 
 const ORG: Service = Service::Organizations;
+/// Organizations (and STS, as used here) answer at one global endpoint: one pacing
+/// bucket per operation, whatever the operator's region.
+const GLOBAL: &str = super::ORGANIZATIONS_REGION;
 
 fn reason(e: &ConstraintViolationException) -> Option<String> {
     e.reason().map(|r| r.as_str().to_owned())
@@ -26,7 +29,7 @@ fn no_reason<E>(_: &E) -> Option<String> {
 impl Organizations for SdkAws {
     async fn caller_identity(&self) -> AwsResult<CallerIdentity> {
         const OP: &str = "GetCallerIdentity";
-        self.observed(Service::Sts, OP, async {
+        self.observed(Service::Sts, GLOBAL, OP, async {
             let out = self
                 .sts
                 .get_caller_identity()
@@ -46,7 +49,7 @@ impl Organizations for SdkAws {
 
     async fn describe_organization(&self) -> AwsResult<Organization> {
         const OP: &str = "DescribeOrganization";
-        self.observed(ORG, OP, async {
+        self.observed(ORG, GLOBAL, OP, async {
             let out = self
                 .organizations
                 .describe_organization()
@@ -63,8 +66,11 @@ impl Organizations for SdkAws {
 
     async fn list_aws_service_access(&self) -> AwsResult<Vec<String>> {
         const OP: &str = "ListAWSServiceAccessForOrganization";
-        self.observed(ORG, OP, async {
+        self.observed(ORG, GLOBAL, OP, async {
             super::paginate(OP, |token| async move {
+                if token.is_some() {
+                    self.next_page(ORG, GLOBAL, OP).await;
+                }
                 let out = self
                     .organizations
                     .list_aws_service_access_for_organization()
@@ -91,7 +97,7 @@ impl Organizations for SdkAws {
 
     async fn enable_aws_service_access(&self, service_principal: &str) -> AwsResult<()> {
         const OP: &str = "EnableAWSServiceAccess";
-        self.observed(ORG, OP, async {
+        self.observed(ORG, GLOBAL, OP, async {
             self.organizations
                 .enable_aws_service_access()
                 .service_principal(service_principal)
@@ -110,7 +116,7 @@ impl Organizations for SdkAws {
 
     async fn disable_aws_service_access(&self, service_principal: &str) -> AwsResult<()> {
         const OP: &str = "DisableAWSServiceAccess";
-        self.observed(ORG, OP, async {
+        self.observed(ORG, GLOBAL, OP, async {
             self.organizations
                 .disable_aws_service_access()
                 .service_principal(service_principal)
@@ -132,8 +138,11 @@ impl Organizations for SdkAws {
         service_principal: &str,
     ) -> AwsResult<Vec<String>> {
         const OP: &str = "ListDelegatedAdministrators";
-        self.observed(ORG, OP, async {
+        self.observed(ORG, GLOBAL, OP, async {
             super::paginate(OP, |token| async move {
+                if token.is_some() {
+                    self.next_page(ORG, GLOBAL, OP).await;
+                }
                 let out = self
                     .organizations
                     .list_delegated_administrators()

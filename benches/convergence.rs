@@ -19,6 +19,8 @@ mod aws;
 mod cluster;
 #[path = "convergence/operator.rs"]
 mod operator;
+#[path = "convergence/quota.rs"]
+mod quota;
 #[path = "convergence/report.rs"]
 mod report;
 #[path = "convergence/scenarios.rs"]

@@ -93,6 +93,20 @@ pub async fn disable_trusted_access(emu: &Emulator) {
         .expect("DisableAWSServiceAccess");
 }
 
+/// Someone stopping a trail's logging by hand: `cloudtrail stop-logging`.
+pub async fn stop_logging(emu: &Emulator, name: &str) {
+    let config = support::sdk_config(emu, AKID_MANAGEMENT, "us-east-1").await;
+    aws_sdk_cloudtrail::Client::new(&config)
+        .stop_logging()
+        .name(format!(
+            "arn:aws:cloudtrail:us-east-1:{}:trail/{name}",
+            support::MANAGEMENT_ACCOUNT
+        ))
+        .send()
+        .await
+        .expect("StopLogging");
+}
+
 /// A person turning trusted access back on: `organizations enable-aws-service-access`.
 pub async fn enable_trusted_access(emu: &Emulator) {
     let config = support::sdk_config(emu, AKID_MANAGEMENT, "us-east-1").await;

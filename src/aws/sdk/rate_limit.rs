@@ -71,8 +71,11 @@ pub fn is_read(operation: &str) -> bool {
 #[derive(Clone)]
 pub struct RateLimits {
     rates: Rates,
-    buckets: Arc<Mutex<HashMap<(&'static str, String, &'static str), Arc<Bucket>>>>,
+    buckets: Arc<Mutex<HashMap<BucketKey, Arc<Bucket>>>>,
 }
+
+/// Service, region, operation.
+type BucketKey = (&'static str, String, &'static str);
 
 impl std::fmt::Debug for RateLimits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -23,9 +23,11 @@ unit:
 crds:
 	$(CARGO) run -q -p orgtrail-operator -- crdgen --out-dir crds
 
-## Build kube-apiserver, etcd, kubectl and helm from Go modules (cached outside the clone).
+## Build kube-apiserver, etcd, kubectl and helm from Go modules, and install the pinned
+## AWS CLI and moto into a virtualenv (both cached outside the clone).
 testenv:
 	hack/testenv/build.sh
+	hack/testenv/pytools.sh >/dev/null
 
 build:
 	$(CARGO) build --workspace

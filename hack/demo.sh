@@ -22,7 +22,9 @@ die() {
 	exit 1
 }
 
-command -v aws >/dev/null || die "the AWS CLI is required (pip install awscli)"
+# The pinned AWS CLI, installed into the testenv cache on first use.
+PATH=$("$root/hack/testenv/pytools.sh"):$PATH
+command -v aws >/dev/null || die "the AWS CLI could not be installed (hack/testenv/pytools.sh)"
 for bin in "$target/orgtrail-operator" "$target/orgtrail-emulator" "$KUBECTL"; do
 	[[ -x $bin ]] || die "$bin is missing: run \`make build testenv\` first"
 done

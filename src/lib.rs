@@ -6,5 +6,6 @@
 pub mod api;
 pub mod aws;
 pub mod controllers;
+pub mod plan;
 pub mod run;
 pub mod runtime;

@@ -24,6 +24,9 @@ struct Cli {
 enum Command {
     /// Run the operator.
     Run(RunArgs),
+    /// Show what the operator would do with these manifests, reading AWS and writing
+    /// nothing. Exit code: 0 no changes, 1 error, 2 changes.
+    Plan(PlanArgs),
     /// Write the CustomResourceDefinitions to `<out-dir>/<kind>.yaml`.
     Crdgen {
         /// Directory to write to.
@@ -81,13 +84,58 @@ struct RunArgs {
     lease_name: String,
 }
 
+#[derive(clap::Args)]
+struct PlanArgs {
+    /// Manifest file, directory (its *.yaml, *.yml, *.json) or `-` for stdin; repeatable.
+    #[arg(short = 'f', long = "filename", required = true)]
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// AWS region for Organizations and default listings (as `run`).
+    #[arg(long, env = "AWS_REGION")]
+    region: Option<String>,
+    /// Endpoint for every AWS service (as `run`).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    aws_endpoint_url: Option<String>,
+    /// Management-account role (as `run`).
+    #[arg(long, env = "ORGTRAIL_MANAGEMENT_ROLE_ARN")]
+    management_role_arn: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
 fn main() -> anyhow::Result<()> {
     // kube and the AWS SDK each enable a rustls crypto backend; pick one for the process.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    match Cli::parse().command {
+    // Usage errors exit 1, not clap's 2: `plan` reserves 2 for "changes".
+    let cli = Cli::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        std::process::exit(if e.use_stderr() { 1 } else { 0 })
+    });
+    match cli.command {
         Command::Run(args) => run(args),
+        Command::Plan(args) => std::process::exit(plan(args)?.into()),
         Command::Crdgen { out_dir } => crdgen(&out_dir),
     }
+}
+
+fn plan(args: PlanArgs) -> anyhow::Result<u8> {
+    let opts = orgtrail_operator::plan::PlanOptions {
+        files: args.files,
+        json: matches!(args.output, Output::Json),
+        region: args.region,
+        endpoint_url: args.aws_endpoint_url,
+        management_role_arn: args.management_role_arn,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(orgtrail_operator::plan::plan(opts))
 }
 
 fn run(args: RunArgs) -> anyhow::Result<()> {

@@ -17,6 +17,8 @@ mod crash;
 mod delegated_admin;
 #[path = "e2e/pacing.rs"]
 mod pacing;
+#[path = "e2e/plan.rs"]
+mod plan;
 #[path = "e2e/tampering.rs"]
 mod tampering;
 #[path = "e2e/trusted_access.rs"]

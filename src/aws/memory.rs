@@ -282,14 +282,7 @@ impl CloudTrail for MemoryAws {
                 "exists",
             ));
         }
-        let mut trail = Trail {
-            name: x.name.clone(),
-            arn: arn.clone(),
-            home_region: region.into(),
-            ..Default::default()
-        };
-        apply_settings(&mut trail, x);
-        trail.is_organization_trail = x.is_organization_trail;
+        let trail = trail_created(region, &arn, x);
         s.tags.insert(arn.clone(), x.tags.clone());
         s.trails.insert(
             arn,
@@ -311,32 +304,8 @@ impl CloudTrail for MemoryAws {
     ) -> AwsResult<Trail> {
         let mut s = self.call("UpdateTrail");
         let t = &mut self.trail(&mut s, "UpdateTrail", arn)?.trail;
-        let mut updated = t.clone();
-        apply_settings(&mut updated, x);
         // Only the fields sent change.
-        for field in trail_update_fields(fields) {
-            match field {
-                "S3BucketName" => t.s3_bucket_name = updated.s3_bucket_name.clone(),
-                "S3KeyPrefix" => t.s3_key_prefix = updated.s3_key_prefix.clone(),
-                "SnsTopicName" => t.sns_topic_arn = updated.sns_topic_arn.clone(),
-                "KmsKeyId" => t.kms_key_id = updated.kms_key_id.clone(),
-                "CloudWatchLogsLogGroupArn" => {
-                    t.cloud_watch_logs_log_group_arn =
-                        updated.cloud_watch_logs_log_group_arn.clone()
-                }
-                "CloudWatchLogsRoleArn" => {
-                    t.cloud_watch_logs_role_arn = updated.cloud_watch_logs_role_arn.clone()
-                }
-                "IsMultiRegionTrail" => t.is_multi_region_trail = updated.is_multi_region_trail,
-                "IncludeGlobalServiceEvents" => {
-                    t.include_global_service_events = updated.include_global_service_events
-                }
-                "EnableLogFileValidation" => {
-                    t.log_file_validation_enabled = updated.log_file_validation_enabled
-                }
-                other => panic!("no UpdateTrail field {other}"),
-            }
-        }
+        t.update_fields(x, fields);
         Ok(t.clone())
     }
     async fn set_organization_trail(&self, _: &str, arn: &str, org: bool) -> AwsResult<Trail> {
@@ -453,22 +422,7 @@ impl CloudTrail for MemoryAws {
             x.name,
             s.stores.len()
         );
-        let store = EventDataStore {
-            arn: arn.clone(),
-            name: x.name.clone(),
-            status: if x.start_ingestion {
-                EventDataStoreStatus::Enabled
-            } else {
-                EventDataStoreStatus::StoppedIngestion
-            },
-            advanced_event_selectors: x.advanced_event_selectors.clone(),
-            multi_region_enabled: x.multi_region_enabled,
-            organization_enabled: x.organization_enabled,
-            retention_period: x.retention_period,
-            termination_protection_enabled: x.termination_protection_enabled,
-            kms_key_id: x.kms_key_id.clone(),
-            billing_mode: x.billing_mode,
-        };
+        let store = event_data_store_created(&arn, x);
         s.tags.insert(arn.clone(), x.tags.clone());
         s.stores.insert(arn, store.clone());
         Ok(store)
@@ -483,22 +437,7 @@ impl CloudTrail for MemoryAws {
         let mut s = self.call("UpdateEventDataStore");
         let e = self.store(&mut s, "UpdateEventDataStore", arn)?;
         // Only the fields sent change.
-        for field in fields {
-            match *field {
-                "MultiRegionEnabled" => e.multi_region_enabled = x.multi_region_enabled,
-                "RetentionPeriod" => e.retention_period = x.retention_period,
-                "TerminationProtectionEnabled" => {
-                    e.termination_protection_enabled = x.termination_protection_enabled
-                }
-                "BillingMode" => e.billing_mode = x.billing_mode,
-                "KmsKeyId" => e.kms_key_id = x.kms_key_id.clone(),
-                "AdvancedEventSelectors" if !x.advanced_event_selectors.is_empty() => {
-                    e.advanced_event_selectors = x.advanced_event_selectors.clone()
-                }
-                "AdvancedEventSelectors" => {}
-                other => panic!("no UpdateEventDataStore field {other}"),
-            }
-        }
+        e.update_fields(x, fields);
         Ok(e.clone())
     }
     async fn set_event_data_store_organization_enabled(
@@ -580,16 +519,4 @@ impl CloudTrail for MemoryAws {
         s.delegated.retain(|a| a != account);
         Ok(())
     }
-}
-
-fn apply_settings(t: &mut Trail, x: &TrailSettings) {
-    t.s3_bucket_name = x.s3_bucket_name.clone();
-    t.s3_key_prefix = x.s3_key_prefix.clone();
-    t.sns_topic_arn = x.sns_topic_name.clone();
-    t.kms_key_id = x.kms_key_id.clone();
-    t.cloud_watch_logs_log_group_arn = x.cloud_watch_logs_log_group_arn.clone();
-    t.cloud_watch_logs_role_arn = x.cloud_watch_logs_role_arn.clone();
-    t.is_multi_region_trail = x.is_multi_region_trail;
-    t.include_global_service_events = x.include_global_service_events;
-    t.log_file_validation_enabled = x.enable_log_file_validation;
 }

@@ -7,6 +7,7 @@
 //! `TrailNotFoundException`, because the management account owns it.
 
 pub mod access;
+pub mod dry_run;
 pub mod error;
 #[cfg(test)]
 pub mod memory;

@@ -245,3 +245,121 @@ pub fn trail_update_fields(fields: &[&'static str]) -> Vec<&'static str> {
     out.dedup();
     out
 }
+
+/// How AWS's answers follow from what is written: the trail `CreateTrail` makes of
+/// `settings` (shared by the dry run of `plan` and the in-memory port of unit tests).
+pub fn trail_created(region: &str, arn: &str, settings: &TrailSettings) -> Trail {
+    let mut trail = Trail {
+        name: settings.name.clone(),
+        arn: arn.to_owned(),
+        home_region: region.to_owned(),
+        is_organization_trail: settings.is_organization_trail,
+        ..Default::default()
+    };
+    trail.update_fields(settings, &TRAIL_UPDATE_FIELDS);
+    trail
+}
+
+impl Trail {
+    /// What `UpdateTrail` of `fields` (and the fields AWS pairs with them) to `x` does.
+    pub fn update_fields(&mut self, x: &TrailSettings, fields: &[&'static str]) {
+        for field in trail_update_fields(fields) {
+            match field {
+                "S3BucketName" => self.s3_bucket_name = x.s3_bucket_name.clone(),
+                "S3KeyPrefix" => self.s3_key_prefix = x.s3_key_prefix.clone(),
+                "SnsTopicName" => self.sns_topic_arn = x.sns_topic_name.clone(),
+                "KmsKeyId" => self.kms_key_id = x.kms_key_id.clone(),
+                "CloudWatchLogsLogGroupArn" => {
+                    self.cloud_watch_logs_log_group_arn = x.cloud_watch_logs_log_group_arn.clone()
+                }
+                "CloudWatchLogsRoleArn" => {
+                    self.cloud_watch_logs_role_arn = x.cloud_watch_logs_role_arn.clone()
+                }
+                "IsMultiRegionTrail" => self.is_multi_region_trail = x.is_multi_region_trail,
+                "IncludeGlobalServiceEvents" => {
+                    self.include_global_service_events = x.include_global_service_events
+                }
+                "EnableLogFileValidation" => {
+                    self.log_file_validation_enabled = x.enable_log_file_validation
+                }
+                other => unreachable!("no UpdateTrail field {other}"),
+            }
+        }
+    }
+
+    /// The value of an `UpdateTrail` field as AWS reports it, for people to read.
+    pub fn field(&self, field: &str) -> String {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        match field {
+            "S3BucketName" => self.s3_bucket_name.clone(),
+            "S3KeyPrefix" => opt(&self.s3_key_prefix),
+            "SnsTopicName" => opt(&self.sns_topic_arn),
+            "KmsKeyId" => opt(&self.kms_key_id),
+            "CloudWatchLogsLogGroupArn" => opt(&self.cloud_watch_logs_log_group_arn),
+            "CloudWatchLogsRoleArn" => opt(&self.cloud_watch_logs_role_arn),
+            "IsMultiRegionTrail" => self.is_multi_region_trail.to_string(),
+            "IncludeGlobalServiceEvents" => self.include_global_service_events.to_string(),
+            "EnableLogFileValidation" => self.log_file_validation_enabled.to_string(),
+            "IsOrganizationTrail" => self.is_organization_trail.to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// The event data store `CreateEventDataStore` makes of `settings`.
+pub fn event_data_store_created(arn: &str, x: &EventDataStoreSettings) -> EventDataStore {
+    EventDataStore {
+        arn: arn.to_owned(),
+        name: x.name.clone(),
+        status: if x.start_ingestion {
+            EventDataStoreStatus::Enabled
+        } else {
+            EventDataStoreStatus::StoppedIngestion
+        },
+        advanced_event_selectors: x.advanced_event_selectors.clone(),
+        multi_region_enabled: x.multi_region_enabled,
+        organization_enabled: x.organization_enabled,
+        retention_period: x.retention_period,
+        termination_protection_enabled: x.termination_protection_enabled,
+        kms_key_id: x.kms_key_id.clone(),
+        billing_mode: x.billing_mode,
+    }
+}
+
+impl EventDataStore {
+    /// What `UpdateEventDataStore` of `fields` to `x` does (selectors only when declared).
+    pub fn update_fields(&mut self, x: &EventDataStoreSettings, fields: &[&'static str]) {
+        for field in fields {
+            match *field {
+                "MultiRegionEnabled" => self.multi_region_enabled = x.multi_region_enabled,
+                "RetentionPeriod" => self.retention_period = x.retention_period,
+                "TerminationProtectionEnabled" => {
+                    self.termination_protection_enabled = x.termination_protection_enabled
+                }
+                "BillingMode" => self.billing_mode = x.billing_mode,
+                "KmsKeyId" => self.kms_key_id = x.kms_key_id.clone(),
+                "AdvancedEventSelectors" if !x.advanced_event_selectors.is_empty() => {
+                    self.advanced_event_selectors = x.advanced_event_selectors.clone()
+                }
+                "AdvancedEventSelectors" => {}
+                other => unreachable!("no UpdateEventDataStore field {other}"),
+            }
+        }
+    }
+
+    /// The value of an `UpdateEventDataStore` field, for people to read.
+    pub fn field(&self, field: &str) -> String {
+        match field {
+            "MultiRegionEnabled" => self.multi_region_enabled.to_string(),
+            "RetentionPeriod" => self.retention_period.to_string(),
+            "TerminationProtectionEnabled" => self.termination_protection_enabled.to_string(),
+            "BillingMode" => format!("{:?}", self.billing_mode),
+            "KmsKeyId" => self.kms_key_id.clone().unwrap_or_default(),
+            "AdvancedEventSelectors" => {
+                serde_json::to_string(&self.advanced_event_selectors).unwrap_or_default()
+            }
+            "OrganizationEnabled" => self.organization_enabled.to_string(),
+            _ => String::new(),
+        }
+    }
+}

@@ -55,6 +55,25 @@ fn unpaced(args: &[&str]) -> Vec<&'static str> {
     flags
 }
 
+/// `orgtrail-operator <subcommand>` against the emulator at `emulator_url` with
+/// `access_key`: region `us-east-1`, and nothing of the machine's AWS configuration
+/// (`no_file` is a path that does not exist).
+pub fn command(subcommand: &str, emulator_url: &str, access_key: &str, no_file: &Path) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.args([subcommand, "--aws-endpoint-url", emulator_url])
+        .args(["--region", "us-east-1"])
+        .env("AWS_ACCESS_KEY_ID", access_key)
+        .env("AWS_SECRET_ACCESS_KEY", "any-secret")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_REGION")
+        .env("AWS_CONFIG_FILE", no_file)
+        .env("AWS_SHARED_CREDENTIALS_FILE", no_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
 /// A running operator; killed (SIGKILL) when dropped.
 pub struct Operator {
     child: Child,
@@ -67,21 +86,15 @@ impl Operator {
     pub fn start(l: &Launch) -> Operator {
         let out = std::fs::File::create(l.log).expect("operator log file");
         let err = out.try_clone().expect("operator log file");
-        let no_file = l.log.with_extension("no-aws-config");
-        let mut cmd = Command::new(binary());
-        cmd.args(["run", "--aws-endpoint-url", l.emulator_url])
-            .args(["--region", "us-east-1"])
-            .args(unpaced(l.args))
+        let mut cmd = command(
+            "run",
+            l.emulator_url,
+            l.access_key,
+            &l.log.with_extension("no-aws-config"),
+        );
+        cmd.args(unpaced(l.args))
             .args(l.args)
             .env("KUBECONFIG", l.kubeconfig)
-            .env("AWS_ACCESS_KEY_ID", l.access_key)
-            .env("AWS_SECRET_ACCESS_KEY", "any-secret")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env("AWS_CONFIG_FILE", &no_file)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .env(
                 "RUST_LOG",
                 std::env::var("ORGTRAIL_TEST_OPERATOR_LOG").unwrap_or_else(|_| "info".into()),

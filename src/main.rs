@@ -119,7 +119,14 @@ fn main() -> anyhow::Result<()> {
     });
     match cli.command {
         Command::Run(args) => run(args),
-        Command::Plan(args) => std::process::exit(plan(args)?.into()),
+        // An error is exit code 1 with its causes on one line, as for usage errors.
+        Command::Plan(args) => std::process::exit(match plan(args) {
+            Ok(code) => code.into(),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                orgtrail_operator::plan::ERROR.into()
+            }
+        }),
         Command::Crdgen { out_dir } => crdgen(&out_dir),
     }
 }

@@ -25,6 +25,20 @@ pub enum DeletionPolicy {
     Delete,
 }
 
+/// Whether the operator may change AWS for an object (Crossplane's management policies,
+/// ACK's read-only resources).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum ManagementPolicy {
+    /// Create, correct, convert back and delete as declared (the default).
+    #[default]
+    Manage,
+    /// Only read AWS and report in status how it differs from the spec (`Ready=False`,
+    /// reason `Drifted`, `status.drift`); never write to AWS, whatever happens, and never
+    /// delete on deletion whatever `deletionPolicy` says. Switch to `Manage` to let the
+    /// operator act.
+    Observe,
+}
+
 /// Conditions, as a list-map keyed by `type` so server-side apply merges them per type.
 /// Follows the kstatus convention Flux and Argo CD read: `Ready`, `Reconciling`, `Stalled`.
 pub type Conditions = Vec<Condition>;

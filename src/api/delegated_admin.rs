@@ -3,7 +3,9 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::common::{Conditions, DeletionPolicy, conditions_schema, default_service_principal};
+use super::common::{
+    Conditions, DeletionPolicy, ManagementPolicy, conditions_schema, default_service_principal,
+};
 use super::rules::{ACCOUNT_ID, ACCOUNT_ID_MSG, IMMUTABLE};
 
 /// A member account that may manage the organization's trails and event data stores
@@ -59,6 +61,10 @@ pub struct DelegatedAdminSpec {
     /// deregisters the account. Deregistering deletes nothing the account created.
     #[serde(default)]
     pub deletion_policy: DeletionPolicy,
+    /// `Manage` (default) lets the operator change AWS; `Observe` only reports how AWS
+    /// differs from this spec, and never writes to AWS.
+    #[serde(default)]
+    pub management_policy: ManagementPolicy,
 }
 
 /// Observed state of the registration.
@@ -75,4 +81,8 @@ pub struct DelegatedAdminStatus {
     /// Whether Organizations lists the account as delegated administrator for the service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered: Option<bool>,
+    /// With `managementPolicy: Observe`: the AWS calls the operator would make to match
+    /// the spec, at most 20 (none when AWS matches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<String>>,
 }

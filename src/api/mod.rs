@@ -9,7 +9,7 @@ mod rules;
 pub mod selectors;
 pub mod trusted_access;
 
-pub use common::{CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy};
+pub use common::{CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy, ManagementPolicy};
 pub use delegated_admin::{DelegatedAdmin, DelegatedAdminSpec, DelegatedAdminStatus};
 pub use org_event_data_store::{OrgEventDataStore, OrgEventDataStoreSpec, OrgEventDataStoreStatus};
 pub use org_trail::{OrgTrail, OrgTrailSpec, OrgTrailStatus};

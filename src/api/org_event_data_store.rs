@@ -3,7 +3,9 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::common::{Conditions, DeletionPolicy, Tags, conditions_schema, default_true};
+use super::common::{
+    Conditions, DeletionPolicy, ManagementPolicy, Tags, conditions_schema, default_true,
+};
 use super::rules::*;
 use super::selectors::AdvancedEventSelector;
 
@@ -116,6 +118,10 @@ pub struct OrgEventDataStoreSpec {
     /// Take over an existing store of the same name instead of reporting a name clash.
     #[serde(default)]
     pub adopt_existing: bool,
+    /// `Manage` (default) lets the operator change AWS; `Observe` only reports how AWS
+    /// differs from this spec, and never writes to AWS.
+    #[serde(default)]
+    pub management_policy: ManagementPolicy,
 }
 
 fn default_retention() -> i32 {
@@ -172,4 +178,8 @@ pub struct OrgEventDataStoreStatus {
     /// Whether AWS reports the store as organization-enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_enabled: Option<bool>,
+    /// With `managementPolicy: Observe`: the AWS calls the operator would make to match
+    /// the spec, at most 20 (none when AWS matches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<String>>,
 }

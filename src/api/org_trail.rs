@@ -3,7 +3,9 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::common::{Conditions, DeletionPolicy, Tags, conditions_schema, default_true};
+use super::common::{
+    Conditions, DeletionPolicy, ManagementPolicy, Tags, conditions_schema, default_true,
+};
 use super::rules::*;
 use super::selectors::{AdvancedEventSelector, EventSelector, InsightType};
 
@@ -176,6 +178,10 @@ pub struct OrgTrailSpec {
     /// Take over an existing trail of the same name instead of reporting a name clash.
     #[serde(default)]
     pub adopt_existing: bool,
+    /// `Manage` (default) lets the operator change AWS; `Observe` only reports how AWS
+    /// differs from this spec, and never writes to AWS.
+    #[serde(default)]
+    pub management_policy: ManagementPolicy,
 }
 
 /// Observed state of the trail.
@@ -204,4 +210,8 @@ pub struct OrgTrailStatus {
     /// Whether AWS reports the trail as logging.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_logging: Option<bool>,
+    /// With `managementPolicy: Observe`: the AWS calls the operator would make to match
+    /// the spec, at most 20 (none when AWS matches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<String>>,
 }

@@ -3,7 +3,7 @@
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::common::{Conditions, conditions_schema, default_service_principal};
+use super::common::{Conditions, ManagementPolicy, conditions_schema, default_service_principal};
 
 /// Trusted access of AWS Organizations for CloudTrail (`EnableAWSServiceAccess`).
 ///
@@ -69,6 +69,10 @@ pub struct TrustedAccessSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 16))]
     pub disable_confirmation: Option<String>,
+    /// `Manage` (default) lets the operator change AWS; `Observe` only reports how AWS
+    /// differs from this spec, and never writes to AWS.
+    #[serde(default)]
+    pub management_policy: ManagementPolicy,
 }
 
 /// Declared trusted access state.
@@ -104,6 +108,10 @@ pub struct TrustedAccessStatus {
     /// resources, written before the operator disables it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_impact: Option<DisableImpact>,
+    /// With `managementPolicy: Observe`: the AWS calls the operator would make to match
+    /// the spec, at most 20 (none when AWS matches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<String>>,
 }
 
 /// The effect of disabling trusted access, as announced before doing it.

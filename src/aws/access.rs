@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
+use super::dry_run::{DryRun, Journal};
 use super::{
     AwsResult, CLOUDTRAIL_SERVICE_PRINCIPAL, CallerIdentity, CloudTrail, Organization,
     Organizations,
@@ -41,6 +42,20 @@ impl Aws {
             management,
             organization: OnceCell::new(),
             caller: OnceCell::new(),
+        }
+    }
+
+    /// The same access through a dry run (`dry_run`): AWS is read, writes are recorded in
+    /// `journal`. What is already known of the organization and the caller is kept.
+    pub fn dry_run(&self, journal: Arc<Journal>) -> Aws {
+        Aws {
+            primary: DryRun::clients(self.primary.clone(), false, journal.clone()),
+            management: self
+                .management
+                .clone()
+                .map(|m| DryRun::clients(m, true, journal)),
+            organization: self.organization.clone(),
+            caller: self.caller.clone(),
         }
     }
 

@@ -3,10 +3,11 @@
 use super::Reconciled;
 use super::events::{Note, Report};
 use super::outcome::{KindCondition, Outcome};
-use crate::api::{DelegatedAdmin, DelegatedAdminStatus, DeletionPolicy};
+use crate::api::{DelegatedAdmin, DelegatedAdminStatus, DeletionPolicy, ManagementPolicy};
 use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind};
 use crate::runtime::context::Context;
+use crate::runtime::trust::TrustGate;
 
 impl Reconciled for DelegatedAdmin {
     const KIND: &'static str = "DelegatedAdmin";
@@ -19,13 +20,19 @@ impl Reconciled for DelegatedAdmin {
         self.status.as_ref()
     }
 
+    fn management_policy(&self) -> ManagementPolicy {
+        self.spec.management_policy
+    }
+
     async fn reconcile(
         &self,
-        ctx: &Context,
+        _: &Context,
+        aws: &Aws,
+        _: &TrustGate,
         status: &mut DelegatedAdminStatus,
         report: &impl Report<DelegatedAdminStatus>,
     ) -> AwsResult<Outcome> {
-        reconcile(self, status, &ctx.aws, report).await
+        reconcile(self, status, aws, report).await
     }
 
     fn kind_conditions(status: &DelegatedAdminStatus, _: &Outcome) -> Vec<KindCondition> {

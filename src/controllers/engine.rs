@@ -19,8 +19,8 @@ use super::events::{Note, RECONVERTED, Report, publish};
 use super::failure::outcome_of;
 use super::outcome::{Outcome, READY};
 use super::status::{KindStatus, write_status};
-use super::{FINALIZER, Reconciled, invalid};
-use crate::api::TrustedAccess;
+use super::{FINALIZER, Reconciled, invalid, observe_only};
+use crate::api::{ManagementPolicy, TrustedAccess};
 use crate::aws::ErrorKind;
 use crate::aws::priority::with_priority;
 use crate::runtime::context::Context;
@@ -131,13 +131,20 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
         ctx: &ctx,
         obj: &*obj,
     };
-    let outcome = match obj.reconcile(&ctx, &mut status, &report).await {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            // Refused for lack of trusted access: remember it is off, so its return is
-            // watched for (TrustGate::recheck_while_off).
-            ctx.trust.forget_if_refused(&e);
-            outcome_of(e)?
+    let outcome = if obj.management_policy() == ManagementPolicy::Observe {
+        observe_only::reconcile(&*obj, &ctx, &mut status).await?
+    } else {
+        match obj
+            .reconcile(&ctx, &ctx.aws, &ctx.trust, &mut status, &report)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // Refused for lack of trusted access: remember it is off, so its return
+                // is watched for (TrustGate::recheck_while_off).
+                ctx.trust.forget_if_refused(&e);
+                outcome_of(e)?
+            }
         }
     };
     write_status(&ctx, &*obj, status, &outcome).await?;
@@ -164,6 +171,10 @@ fn converged<K: Reconciled>(obj: &K) -> bool {
 /// The object is being deleted: apply its deletion policy, then let it go.
 async fn cleanup<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
     ctx.schedule.forget(&ObjectRef::from_obj(&*obj).to_string());
+    // An observed object never changes AWS, not even on deletion.
+    if obj.management_policy() == ManagementPolicy::Observe {
+        return Ok(Action::await_change());
+    }
     if let Some(note) = obj.cleanup(&ctx).await? {
         publish(&ctx, &obj.object_ref(&()), &note).await;
     }

@@ -11,6 +11,7 @@ pub mod failure;
 #[cfg(test)]
 pub mod fixtures;
 pub mod invalid;
+pub mod observe_only;
 pub mod org_event_data_store;
 pub mod org_scoped;
 pub mod org_trail;
@@ -28,8 +29,11 @@ use kube::core::ClusterResourceScope;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::api::ManagementPolicy;
 use crate::aws::AwsResult;
+use crate::aws::access::Aws;
 use crate::runtime::context::Context;
+use crate::runtime::trust::TrustGate;
 use events::{Note, Report};
 use outcome::{KindCondition, Outcome};
 use status::KindStatus;
@@ -65,11 +69,16 @@ pub trait Reconciled:
     }
     /// The stored status.
     fn status(&self) -> Option<&Self::Status>;
-    /// Observe AWS, plan, act; record what is observed in `status`. Failures a human must
-    /// see come back as `Err` and are mapped by [`failure::outcome_of`].
+    /// Whether the operator may write to AWS for this object.
+    fn management_policy(&self) -> ManagementPolicy;
+    /// Observe AWS, plan, act through `aws` (the operator's, or a dry run of it for an
+    /// observe-only object) and `trust`; record what is observed in `status`. Failures a
+    /// human must see come back as `Err` and are mapped by [`failure::outcome_of`].
     fn reconcile(
         &self,
         ctx: &Context,
+        aws: &Aws,
+        trust: &TrustGate,
         status: &mut Self::Status,
         report: &impl Report<Self::Status>,
     ) -> impl Future<Output = AwsResult<Outcome>> + Send;

@@ -17,6 +17,13 @@ pub trait KindStatus: Clone + Default + PartialEq + Serialize + Send + Sync {
     fn conditions(&self) -> &[Condition];
     /// Record the generation this status describes and its conditions.
     fn set_observed(&mut self, generation: Option<i64>, conditions: Vec<Condition>);
+    /// `status.drift`: what an observe-only object would need done to match its spec.
+    fn drift(&self) -> Option<&[String]>;
+    /// Set `status.drift`.
+    fn set_drift(&mut self, drift: Option<Vec<String>>);
+    /// Forget what was observed of AWS (the fields kind conditions come from), so that an
+    /// observe-only object in drift shows no condition AWS may contradict.
+    fn forget_observations(&mut self);
 }
 
 /// Write `status` with its conditions for `outcome`, unless that is what is stored: a
@@ -67,7 +74,7 @@ pub async fn patch_status<K: Reconciled>(
 
 /// The four status types share the observed-generation and conditions fields.
 macro_rules! kind_status {
-    ($($status:ty),*) => {$(
+    ($($status:ty => [$($observed:ident),*]),*) => {$(
         impl KindStatus for $status {
             fn conditions(&self) -> &[Condition] {
                 &self.conditions
@@ -76,14 +83,23 @@ macro_rules! kind_status {
                 self.observed_generation = generation;
                 self.conditions = conditions;
             }
+            fn drift(&self) -> Option<&[String]> {
+                self.drift.as_deref()
+            }
+            fn set_drift(&mut self, drift: Option<Vec<String>>) {
+                self.drift = drift;
+            }
+            fn forget_observations(&mut self) {
+                $(self.$observed = None;)*
+            }
         }
     )*};
 }
 kind_status!(
-    crate::api::TrustedAccessStatus,
-    crate::api::DelegatedAdminStatus,
-    crate::api::OrgTrailStatus,
-    crate::api::OrgEventDataStoreStatus
+    crate::api::TrustedAccessStatus => [enabled],
+    crate::api::DelegatedAdminStatus => [registered],
+    crate::api::OrgTrailStatus => [is_organization_trail, is_logging],
+    crate::api::OrgEventDataStoreStatus => [status, organization_enabled]
 );
 
 /// Now, for condition transitions.

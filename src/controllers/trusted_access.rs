@@ -9,7 +9,9 @@ use super::Reconciled;
 use super::events::{Note, Report};
 use super::outcome::{KindCondition, Outcome};
 use crate::api::trusted_access::DisableImpact;
-use crate::api::{OrgEventDataStore, TrustedAccess, TrustedAccessState, TrustedAccessStatus};
+use crate::api::{
+    ManagementPolicy, OrgEventDataStore, TrustedAccess, TrustedAccessState, TrustedAccessStatus,
+};
 use crate::aws::access::Aws;
 use crate::aws::{AwsResult, Organization};
 use crate::runtime::context::Context;
@@ -36,16 +38,25 @@ impl Reconciled for TrustedAccess {
         self.status.as_ref()
     }
 
+    fn management_policy(&self) -> ManagementPolicy {
+        self.spec.management_policy
+    }
+
     async fn reconcile(
         &self,
         ctx: &Context,
+        aws: &Aws,
+        trust: &TrustGate,
         status: &mut TrustedAccessStatus,
         report: &impl Report<TrustedAccessStatus>,
     ) -> AwsResult<Outcome> {
         let regions = store_regions(ctx);
-        let outcome = reconcile(self, status, &ctx.aws, &ctx.trust, regions, report).await?;
-        ctx.metrics
-            .set_trusted_access_enabled(status.enabled == Some(true));
+        let outcome = reconcile(self, status, aws, trust, regions, report).await?;
+        // An observe-only object's status comes from a dry run: it is no observation.
+        if self.spec.management_policy == ManagementPolicy::Manage {
+            ctx.metrics
+                .set_trusted_access_enabled(status.enabled == Some(true));
+        }
         Ok(outcome)
     }
 

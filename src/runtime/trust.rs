@@ -18,7 +18,7 @@ use kube::core::DeserializeGuard;
 use kube::runtime::reflector::Store;
 use tokio::sync::watch;
 
-use crate::api::{TrustedAccess, TrustedAccessState};
+use crate::api::{ManagementPolicy, TrustedAccess, TrustedAccessState};
 use crate::aws::{AwsError, AwsResult, ErrorKind, Prerequisite, access::Aws};
 
 /// How long a trusted-access answer is reused. When trusted access comes back, every trail
@@ -96,7 +96,11 @@ impl TrustGate {
     /// TrustedAccess controller's cache once it has its first listing, the API server
     /// otherwise. If neither answers, AWS's word decides (false).
     pub async fn declared_off(&self) -> bool {
-        let declared_off = |ta: &TrustedAccess| ta.spec.state == TrustedAccessState::Disabled;
+        // An observe-only TrustedAccess states a belief, not an intent.
+        let declared_off = |ta: &TrustedAccess| {
+            ta.spec.state == TrustedAccessState::Disabled
+                && ta.spec.management_policy == ManagementPolicy::Manage
+        };
         let store = self
             .declared
             .lock()
@@ -203,6 +207,33 @@ mod tests {
 
     fn woke(s: &mut (impl Stream<Item = ()> + Unpin)) -> bool {
         s.next().now_or_never().is_some()
+    }
+
+    /// A gate whose declarations are `objects`.
+    fn declaring(objects: Vec<TrustedAccess>) -> TrustGate {
+        use kube::runtime::watcher::Event;
+        let trust = gate();
+        let (store, mut writer) = kube::runtime::reflector::store();
+        writer.apply_watcher_event(&Event::Init);
+        for ta in objects {
+            writer.apply_watcher_event(&Event::InitApply(DeserializeGuard(Ok(ta))));
+        }
+        writer.apply_watcher_event(&Event::InitDone);
+        trust.watch_declared(store);
+        trust
+    }
+
+    #[tokio::test]
+    async fn only_a_managed_disabled_trusted_access_declares_it_off() {
+        use crate::controllers::fixtures::Fixture;
+        let disabled = || {
+            Fixture::trusted_access("cloudtrail", "Disabled").with("disableConfirmation", "disable")
+        };
+        let observed = disabled().with("managementPolicy", "Observe").build();
+        assert!(!declaring(vec![observed]).declared_off().await);
+        assert!(declaring(vec![disabled().build()]).declared_off().await);
+        let enabled = Fixture::trusted_access("cloudtrail", "Enabled").build();
+        assert!(!declaring(vec![enabled]).declared_off().await);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::events::{Note, Report};
 use super::org_scoped::{self, Declared};
 use super::outcome::{KindCondition, Outcome};
 use super::{Reconciled, tags};
-use crate::api::{DeletionPolicy, OrgEventDataStore, OrgEventDataStoreStatus};
+use crate::api::{DeletionPolicy, ManagementPolicy, OrgEventDataStore, OrgEventDataStoreStatus};
 use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind, EventDataStoreStatus};
 use crate::runtime::context::Context;
@@ -31,13 +31,19 @@ impl Reconciled for OrgEventDataStore {
         self.status.as_ref()
     }
 
+    fn management_policy(&self) -> ManagementPolicy {
+        self.spec.management_policy
+    }
+
     async fn reconcile(
         &self,
-        ctx: &Context,
+        _: &Context,
+        aws: &Aws,
+        trust: &TrustGate,
         status: &mut OrgEventDataStoreStatus,
         report: &impl Report<OrgEventDataStoreStatus>,
     ) -> AwsResult<Outcome> {
-        reconcile(self, status, &ctx.aws, &ctx.trust, report).await
+        reconcile(self, status, aws, trust, report).await
     }
 
     fn kind_conditions(status: &OrgEventDataStoreStatus, outcome: &Outcome) -> Vec<KindCondition> {

@@ -35,6 +35,8 @@ pub fn settings(spec: &OrgEventDataStoreSpec, owner: &str) -> EventDataStoreSett
         tags,
         deletion_policy: _,
         adopt_existing: _,
+        // Decides whether the engine acts at all, not what AWS should hold.
+        management_policy: _,
     } = spec;
     EventDataStoreSettings {
         name: name.clone(),
@@ -69,6 +71,8 @@ pub fn drift(spec: &OrgEventDataStoreSpec, observed: &EventDataStore) -> Vec<&'s
         tags: _,
         deletion_policy: _,
         adopt_existing: _,
+        // Decides whether the engine acts at all, not what AWS should hold.
+        management_policy: _,
     } = spec;
     let o = observed;
     let selectors = advanced_event_selectors

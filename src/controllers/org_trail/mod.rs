@@ -12,7 +12,7 @@ use super::events::{Note, Report};
 use super::org_scoped::{self, Declared};
 use super::outcome::{KindCondition, Outcome};
 use super::{Reconciled, tags};
-use crate::api::{DeletionPolicy, OrgTrail, OrgTrailStatus};
+use crate::api::{DeletionPolicy, ManagementPolicy, OrgTrail, OrgTrailStatus};
 use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind, trail_arn};
 use crate::runtime::context::Context;
@@ -35,13 +35,19 @@ impl Reconciled for OrgTrail {
         self.status.as_ref()
     }
 
+    fn management_policy(&self) -> ManagementPolicy {
+        self.spec.management_policy
+    }
+
     async fn reconcile(
         &self,
-        ctx: &Context,
+        _: &Context,
+        aws: &Aws,
+        trust: &TrustGate,
         status: &mut OrgTrailStatus,
         report: &impl Report<OrgTrailStatus>,
     ) -> AwsResult<Outcome> {
-        reconcile(self, status, &ctx.aws, &ctx.trust, report).await
+        reconcile(self, status, aws, trust, report).await
     }
 
     fn kind_conditions(status: &OrgTrailStatus, outcome: &Outcome) -> Vec<KindCondition> {

@@ -30,6 +30,8 @@ pub fn settings(spec: &OrgTrailSpec, owner: &str) -> TrailSettings {
         is_organization_trail,
         deletion_policy: _,
         adopt_existing: _,
+        // Decides whether the engine acts at all, not what AWS should hold.
+        management_policy: _,
     } = spec;
     TrailSettings {
         name: name.clone(),

@@ -108,6 +108,15 @@ wait_org_trail() { # true|false
 	die "organization-audit never had IsOrganizationTrail=$1"
 }
 
+section "Before applying: orgtrail-operator plan -f examples/ (reads AWS, writes nothing)"
+set +e
+AWS_ACCESS_KEY_ID=AKIDMANAGEMENT "$target/orgtrail-operator" plan -f "$root/examples/" \
+	--aws-endpoint-url "$url" | cut -c1-160
+plan_exit=${PIPESTATUS[0]}
+set -e
+note "exit code $plan_exit (0 no changes, 1 error, 2 changes)"
+[[ $plan_exit == 2 ]] || die "plan should have listed changes"
+
 section "kubectl apply -f examples/"
 "$KUBECTL" apply -f "$root/examples/"
 wait_ready trustedaccess/cloudtrail delegatedadmin/security-tooling \

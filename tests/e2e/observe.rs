@@ -132,6 +132,14 @@ fn s11_observed_objects_report_drift_and_never_write() {
     assert!(!s.trusted_services().iter().any(|p| p == CLOUDTRAIL));
     assert!(!s.is_logging(OBSERVED_ARN));
 
+    // An observed object whose resource does not exist: listed, not created.
+    s.apply_ok(
+        "apiVersion: orgtrail.dev/v1alpha1\nkind: OrgTrail\nmetadata: {name: observed-missing}\n\
+         spec: {name: observed-missing, homeRegion: us-east-1, s3BucketName: orgtrail-logs, \
+         isOrganizationTrail: false, managementPolicy: Observe}\n",
+    );
+    wait_drift(&mut s, "orgtrail", "observed-missing", "CreateTrail");
+
     // Deleting the object deletes nothing, whatever deletionPolicy says.
     s.kubectl_ok(&[
         "delete",

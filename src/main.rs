@@ -35,8 +35,9 @@ enum Command {
     },
 }
 
+/// Where the operator's AWS access goes (`run` and `plan` alike).
 #[derive(clap::Args)]
-struct RunArgs {
+struct AwsArgs {
     /// AWS region for Organizations and default listings (trails use their home region).
     #[arg(long, env = "AWS_REGION")]
     region: Option<String>,
@@ -48,6 +49,12 @@ struct RunArgs {
     /// own credentials are a delegated administrator's.
     #[arg(long, env = "ORGTRAIL_MANAGEMENT_ROLE_ARN")]
     management_role_arn: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    aws: AwsArgs,
     /// Seconds between re-reads of converged objects, to catch drift in AWS.
     #[arg(long, env = "ORGTRAIL_RESYNC_SECONDS", default_value_t = 300)]
     resync_seconds: u64,
@@ -92,15 +99,8 @@ struct PlanArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Text)]
     output: Output,
-    /// AWS region for Organizations and default listings (as `run`).
-    #[arg(long, env = "AWS_REGION")]
-    region: Option<String>,
-    /// Endpoint for every AWS service (as `run`).
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
-    aws_endpoint_url: Option<String>,
-    /// Management-account role (as `run`).
-    #[arg(long, env = "ORGTRAIL_MANAGEMENT_ROLE_ARN")]
-    management_role_arn: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -135,9 +135,9 @@ fn plan(args: PlanArgs) -> anyhow::Result<u8> {
     let opts = orgtrail_operator::plan::PlanOptions {
         files: args.files,
         json: matches!(args.output, Output::Json),
-        region: args.region,
-        endpoint_url: args.aws_endpoint_url,
-        management_role_arn: args.management_role_arn,
+        region: args.aws.region,
+        endpoint_url: args.aws.aws_endpoint_url,
+        management_role_arn: args.aws.management_role_arn,
     };
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -150,9 +150,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut leader = LeaderConfig::new(args.lease_name, args.lease_namespace);
     leader.enabled = args.leader_election;
     let opts = RunOptions {
-        region: args.region,
-        endpoint_url: args.aws_endpoint_url,
-        management_role_arn: args.management_role_arn,
+        region: args.aws.region,
+        endpoint_url: args.aws.aws_endpoint_url,
+        management_role_arn: args.aws.management_role_arn,
         resync: std::time::Duration::from_secs(args.resync_seconds.max(1)),
         trusted_access_resync: std::time::Duration::from_secs(
             args.trusted_access_resync_seconds

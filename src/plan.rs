@@ -15,21 +15,19 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use kube::ResourceExt;
-use kube::core::DeserializeGuard;
-use kube::runtime::{reflector, watcher};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::{DelegatedAdmin, OrgEventDataStore, OrgTrail, TrustedAccess};
-use crate::aws::access::{Aws, AwsClients};
-use crate::aws::dry_run::{DryRun, Journal, PlannedCall};
+use crate::aws::AwsResult;
+use crate::aws::access::Aws;
+use crate::aws::dry_run::{Journal, PlannedCall};
 use crate::aws::sdk::rate_limit::Rates;
-use crate::aws::sdk::{SdkAws, assume_role_config, load_config};
-use crate::aws::{AwsResult, CallObserver};
 use crate::controllers::events::{Note, Report};
 use crate::controllers::failure::outcome_of;
 use crate::controllers::outcome::Outcome;
 use crate::controllers::{delegated_admin, org_event_data_store, org_trail, trusted_access};
+use crate::run::aws_access;
 use crate::runtime::trust::TrustGate;
 
 /// Nothing would change.
@@ -140,7 +138,15 @@ impl PlanReport {
 pub async fn plan(opts: PlanOptions) -> anyhow::Result<u8> {
     let objects = Manifests::read(&opts.files)?;
     let journal = Arc::new(Journal::default());
-    let aws = dry_run_aws(&opts, journal.clone()).await?;
+    let (aws, _) = aws_access(
+        opts.region.clone(),
+        opts.endpoint_url.clone(),
+        opts.management_role_arn.as_deref(),
+        None,
+        Rates::DEFAULT,
+    )
+    .await?;
+    let aws = aws.dry_run(journal.clone());
     let report = objects.plan(&aws, &journal).await;
     if opts.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -148,33 +154,6 @@ pub async fn plan(opts: PlanOptions) -> anyhow::Result<u8> {
         print!("{}", text(&report));
     }
     Ok(report.exit_code())
-}
-
-/// The operator's AWS access (as `run` builds it), behind the dry-run port.
-async fn dry_run_aws(opts: &PlanOptions, journal: Arc<Journal>) -> anyhow::Result<Aws> {
-    let base = load_config(opts.region.clone(), opts.endpoint_url.clone()).await;
-    base.region()
-        .context("no AWS region: set --region or AWS_REGION")?;
-    let clients = |config: &aws_config::SdkConfig| -> AwsClients {
-        let sdk =
-            Arc::new(SdkAws::new(config, None::<Arc<dyn CallObserver>>).with_rates(Rates::DEFAULT));
-        AwsClients {
-            organizations: sdk.clone(),
-            cloudtrail: sdk,
-        }
-    };
-    let management = match &opts.management_role_arn {
-        Some(role) => Some(DryRun::clients(
-            clients(&assume_role_config(&base, role, Some("orgtrail-operator-plan")).await),
-            true,
-            journal.clone(),
-        )),
-        None => None,
-    };
-    Ok(Aws::new(
-        DryRun::clients(clients(&base), false, journal),
-        management,
-    ))
 }
 
 /// The orgtrail.dev objects of the manifests, in planning order.
@@ -268,16 +247,7 @@ impl Manifests {
     /// A trust gate that knows the declared TrustedAccess objects (a `Disabled` one keeps
     /// account-level trails and stores where they are) and never asks Kubernetes.
     fn trust_gate(&self) -> TrustGate {
-        let gate = TrustGate::new(None, Duration::from_secs(30));
-        let (store, mut writer) = reflector::store();
-        writer.apply_watcher_event(&watcher::Event::Init);
-        for ta in &self.trusted_access {
-            writer
-                .apply_watcher_event(&watcher::Event::InitApply(DeserializeGuard(Ok(ta.clone()))));
-        }
-        writer.apply_watcher_event(&watcher::Event::InitDone);
-        gate.watch_declared(store);
-        gate
+        TrustGate::declaring(self.trusted_access.clone(), Duration::from_secs(30))
     }
 }
 

@@ -45,14 +45,43 @@ pub struct RunOptions {
 
 fn clients(
     config: &aws_config::SdkConfig,
-    observer: Arc<dyn CallObserver>,
+    observer: Option<Arc<dyn CallObserver>>,
     rates: Rates,
 ) -> AwsClients {
-    let sdk = Arc::new(SdkAws::new(config, Some(observer)).with_rates(rates));
+    let sdk = Arc::new(SdkAws::new(config, observer).with_rates(rates));
     AwsClients {
         organizations: sdk.clone(),
         cloudtrail: sdk,
     }
+}
+
+/// The operator's AWS access (shared by `run` and `plan`): the standard credential chain
+/// with an optional region and endpoint, and the management role if given. The region
+/// it resolved comes back too: without one nothing can be called.
+pub async fn aws_access(
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    management_role_arn: Option<&str>,
+    observer: Option<Arc<dyn CallObserver>>,
+    rates: Rates,
+) -> anyhow::Result<(Aws, String)> {
+    let base = load_config(region, endpoint_url).await;
+    let region = base
+        .region()
+        .map(|r| r.to_string())
+        .context("no AWS region: set --region or AWS_REGION")?;
+    let management = match management_role_arn {
+        Some(role) => Some(clients(
+            &assume_role_config(&base, role, Some("orgtrail-operator")).await,
+            observer.clone(),
+            rates,
+        )),
+        None => None,
+    };
+    Ok((
+        Aws::new(clients(&base, observer, rates), management),
+        region,
+    ))
 }
 
 /// The Kubernetes client. Its User-Agent names the operator: the API server derives the
@@ -76,20 +105,14 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let client = kube_client().await?;
     let metrics = Arc::new(Metrics::new());
     let observer: Arc<dyn CallObserver> = metrics.clone();
-    let base = load_config(opts.region.clone(), opts.endpoint_url.clone()).await;
-    let region = base
-        .region()
-        .map(|r| r.to_string())
-        .context("no AWS region: set --region or AWS_REGION")?;
-    let management = match &opts.management_role_arn {
-        Some(role) => Some(clients(
-            &assume_role_config(&base, role, Some("orgtrail-operator")).await,
-            observer.clone(),
-            opts.rates,
-        )),
-        None => None,
-    };
-    let aws = Aws::new(clients(&base, observer, opts.rates), management);
+    let (aws, region) = aws_access(
+        opts.region.clone(),
+        opts.endpoint_url.clone(),
+        opts.management_role_arn.as_deref(),
+        Some(observer),
+        opts.rates,
+    )
+    .await?;
     let trust = TrustGate::new(
         Some(kube::Api::all(client.clone())),
         opts.trusted_access_resync,

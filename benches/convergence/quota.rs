@@ -4,17 +4,26 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
+use orgtrail_operator::aws::sdk::rate_limit::{CLOUDTRAIL_READ_QUOTA, Rates, is_read};
 use serde_json::json;
 
 use crate::aws::{self, Call};
 use crate::cluster::{self, TRAIL};
 use crate::report::ms;
 use crate::scenarios::{Bench, READY_TIMEOUT, RESYNC_SECS, epoch_ms};
+use crate::support::hooks::peak_per_second;
 
-/// The operator's default pacing, spelled out (`run` without the flags is the same).
-const DEFAULT_PACING: [&str; 4] = ["--aws-read-rate", "8", "--aws-write-rate", "1"];
-/// CloudTrail's documented quota for Get/Describe/List calls per account and region.
-const READ_QUOTA: usize = 10;
+/// The operator's default pacing, spelled out (`run` without the flags is the same; the
+/// shared launcher lifts pacing unless told).
+fn default_pacing() -> [String; 4] {
+    [
+        "--aws-read-rate".into(),
+        Rates::DEFAULT.read.to_string(),
+        "--aws-write-rate".into(),
+        Rates::DEFAULT.write.to_string(),
+    ]
+}
+
 /// Long enough that a pass is one start-up re-read of every trail and nothing more.
 const NO_RESYNC_SECS: u64 = 3600;
 
@@ -46,25 +55,6 @@ const CLOUDTRAIL_OPERATIONS: [&str; 24] = [
     "DeregisterOrganizationDelegatedAdmin",
 ];
 
-/// The most calls that fall in any one-second window.
-fn peak_per_second(times: &mut [u64]) -> usize {
-    times.sort_unstable();
-    let (mut peak, mut start) = (0, 0);
-    for end in 0..times.len() {
-        while times[end] - times[start] >= 1000 {
-            start += 1;
-        }
-        peak = peak.max(end - start + 1);
-    }
-    peak
-}
-
-fn is_read(c: &Call) -> bool {
-    ["Get", "Describe", "List"]
-        .iter()
-        .any(|p| c.operation.starts_with(p))
-}
-
 /// `n` converged trails; the operator restarted twice with nothing else to do, so its
 /// start-up re-read of every trail is one resync pass: first unpaced, then at the
 /// default pacing, with a new trail applied while the paced pass queues.
@@ -84,10 +74,9 @@ pub async fn resync_pass(b: &mut Bench, n: usize) {
     }
     op.stop();
     let mut json = serde_json::Map::new();
-    for (label, extra) in [
-        ("unpaced", &[][..]),
-        ("default pacing", &DEFAULT_PACING[..]),
-    ] {
+    let paced = default_pacing();
+    let paced: Vec<&str> = paced.iter().map(String::as_str).collect();
+    for (label, extra) in [("unpaced", &[][..]), ("default pacing", &paced[..])] {
         aws::clear_calls(&emu);
         let mut op = b.launch_with(&emu, false, NO_RESYNC_SECS, extra);
         let paced = !extra.is_empty();
@@ -116,7 +105,7 @@ pub async fn resync_pass(b: &mut Bench, n: usize) {
             .into_iter()
             .filter(|c| c.service == "cloudtrail")
             .collect();
-        let reads: Vec<&Call> = calls.iter().filter(|c| is_read(c)).collect();
+        let reads: Vec<&Call> = calls.iter().filter(|c| is_read(&c.operation)).collect();
         let first = reads.iter().map(|c| c.time_ms).min().unwrap_or(0);
         let last = reads.iter().map(|c| c.time_ms).max().unwrap_or(0);
         let mut all: Vec<u64> = calls.iter().map(|c| c.time_ms).collect();
@@ -128,14 +117,17 @@ pub async fn resync_pass(b: &mut Bench, n: usize) {
             .iter_mut()
             .map(|(op, t)| (*op, peak_per_second(t)))
             .collect();
-        let over = peaks.values().filter(|p| **p > READ_QUOTA).count();
+        let over = peaks
+            .values()
+            .filter(|p| **p as f64 > CLOUDTRAIL_READ_QUOTA)
+            .count();
         let per_op = peaks
             .iter()
             .map(|(op, p)| format!("{op} {p}"))
             .collect::<Vec<_>>()
             .join(", ");
         let mut text = format!(
-            "{} reads in {} · peak {} CloudTrail calls/s · peak per operation: {per_op} (quota {READ_QUOTA}/s each; {over} above)",
+            "{} reads in {} · peak {} CloudTrail calls/s · peak per operation: {per_op} (quota {CLOUDTRAIL_READ_QUOTA}/s each; {over} above)",
             reads.len(),
             ms((last - first) as f64),
             peak_per_second(&mut all),
@@ -188,7 +180,9 @@ async fn wait_logging(
 pub async fn throttling_recovery(b: &mut Bench, n: usize, outage: Duration) {
     let (emu, op) = b.prepared().await;
     op.stop();
-    let mut op = b.launch_with(&emu, false, RESYNC_SECS, &DEFAULT_PACING);
+    let paced = default_pacing();
+    let paced: Vec<&str> = paced.iter().map(String::as_str).collect();
+    let mut op = b.launch_with(&emu, false, RESYNC_SECS, &paced);
     let names: Vec<String> = (0..n).map(|i| format!("bench-throttle-{i:03}")).collect();
     for name in &names {
         b.cluster

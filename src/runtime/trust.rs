@@ -56,6 +56,20 @@ impl TrustGate {
         }
     }
 
+    /// A gate whose declarations are `objects`, with no API server behind it (`plan`).
+    pub fn declaring(objects: Vec<TrustedAccess>, period: Duration) -> Self {
+        use kube::runtime::watcher::Event;
+        let gate = TrustGate::new(None, period);
+        let (store, mut writer) = kube::runtime::reflector::store();
+        writer.apply_watcher_event(&Event::Init);
+        for ta in objects {
+            writer.apply_watcher_event(&Event::InitApply(DeserializeGuard(Ok(ta))));
+        }
+        writer.apply_watcher_event(&Event::InitDone);
+        gate.watch_declared(store);
+        gate
+    }
+
     /// Read declarations from `store` (the TrustedAccess controller's cache) from now on.
     pub fn watch_declared(&self, store: Store<DeserializeGuard<TrustedAccess>>) {
         *self.declared.lock().expect("TrustedAccess store poisoned") = Some(store);
@@ -209,18 +223,8 @@ mod tests {
         s.next().now_or_never().is_some()
     }
 
-    /// A gate whose declarations are `objects`.
     fn declaring(objects: Vec<TrustedAccess>) -> TrustGate {
-        use kube::runtime::watcher::Event;
-        let trust = gate();
-        let (store, mut writer) = kube::runtime::reflector::store();
-        writer.apply_watcher_event(&Event::Init);
-        for ta in objects {
-            writer.apply_watcher_event(&Event::InitApply(DeserializeGuard(Ok(ta))));
-        }
-        writer.apply_watcher_event(&Event::InitDone);
-        trust.watch_declared(store);
-        trust
+        TrustGate::declaring(objects, Duration::from_secs(30))
     }
 
     #[tokio::test]

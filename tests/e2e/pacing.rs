@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use orgtrail_operator::aws::sdk::rate_limit::{CLOUDTRAIL_READ_QUOTA, Rates, is_read};
 
 use super::*;
+use crate::support::hooks::peak_per_second;
 
 const TRAILS: usize = 100;
 
@@ -27,7 +28,7 @@ fn epoch_ms() -> u64 {
 
 /// The most calls of one operation, by one access key in one region, that fall in any
 /// one-second window of the call log.
-fn peak_per_second(calls: &[Value]) -> BTreeMap<String, usize> {
+fn peak_per_operation(calls: &[Value]) -> BTreeMap<String, usize> {
     let mut times: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for c in calls {
         let key = format!(
@@ -43,18 +44,7 @@ fn peak_per_second(calls: &[Value]) -> BTreeMap<String, usize> {
     }
     times
         .into_iter()
-        .map(|(key, mut t)| {
-            t.sort_unstable();
-            let mut peak = 0;
-            let mut start = 0;
-            for end in 0..t.len() {
-                while t[end] - t[start] >= 1000 {
-                    start += 1;
-                }
-                peak = peak.max(end - start + 1);
-            }
-            (key, peak)
-        })
+        .map(|(key, mut t)| (key, peak_per_second(&mut t)))
         .collect()
 }
 
@@ -114,7 +104,7 @@ fn s9_reads_stay_under_the_quota_and_a_new_object_goes_first() {
         .filter(|c| is_read(c["operation"].as_str().unwrap_or("")))
         .cloned()
         .collect();
-    let peaks = peak_per_second(&reads);
+    let peaks = peak_per_operation(&reads);
     let over: Vec<_> = peaks
         .iter()
         .filter(|(_, n)| **n as f64 > CLOUDTRAIL_READ_QUOTA)

@@ -109,6 +109,19 @@ impl Emulator {
     }
 }
 
+/// The most of `times` (call-log milliseconds) that fall in any one-second window.
+pub fn peak_per_second(times: &mut [u64]) -> usize {
+    times.sort_unstable();
+    let (mut peak, mut start) = (0, 0);
+    for end in 0..times.len() {
+        while times[end] - times[start] >= 1000 {
+            start += 1;
+        }
+        peak = peak.max(end - start + 1);
+    }
+    peak
+}
+
 /// Status code and body of a raw HTTP/1.1 response (Content-Length or chunked).
 fn parse_response(raw: &[u8]) -> (u16, Vec<u8>) {
     let split = raw

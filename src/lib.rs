@@ -9,3 +9,4 @@ pub mod controllers;
 pub mod plan;
 pub mod run;
 pub mod runtime;
+pub mod triggers;

@@ -55,17 +55,20 @@ struct AwsArgs {
 struct RunArgs {
     #[command(flatten)]
     aws: AwsArgs,
-    /// Seconds between re-reads of converged objects, to catch drift in AWS.
-    #[arg(long, env = "ORGTRAIL_RESYNC_SECONDS", default_value_t = 300)]
-    resync_seconds: u64,
+    /// Seconds between re-reads of converged objects, to catch drift in AWS [default:
+    /// 300; 3600 with --events-queue-url, 300 at most while the queue does not answer].
+    #[arg(long, env = "ORGTRAIL_RESYNC_SECONDS")]
+    resync_seconds: Option<u64>,
     /// Seconds between re-reads of trusted access: how fast an out-of-band disable is
-    /// noticed and undone (capped at the resync period).
-    #[arg(
-        long,
-        env = "ORGTRAIL_TRUSTED_ACCESS_RESYNC_SECONDS",
-        default_value_t = 30
-    )]
-    trusted_access_resync_seconds: u64,
+    /// noticed without events (capped at the resync period) [default: 30; 300 with
+    /// --events-queue-url, 30 at most while the queue does not answer].
+    #[arg(long, env = "ORGTRAIL_TRUSTED_ACCESS_RESYNC_SECONDS")]
+    trusted_access_resync_seconds: Option<u64>,
+    /// URL of the SQS queue EventBridge delivers AWS API call events to
+    /// (docs/events.md): changes are then corrected within seconds, and the resync
+    /// becomes a slow safety net. Empty: no events.
+    #[arg(long, env = "ORGTRAIL_EVENTS_QUEUE_URL")]
+    events_queue_url: Option<String>,
     /// AWS Get/Describe/List calls per second, per operation and region (CloudTrail
     /// allows 10 per account and region); 0 = unpaced.
     #[arg(long, env = "ORGTRAIL_AWS_READ_RATE", default_value_t = Rates::DEFAULT.read, value_parser = rate)]
@@ -153,11 +156,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         region: args.aws.region,
         endpoint_url: args.aws.aws_endpoint_url,
         management_role_arn: args.aws.management_role_arn,
-        resync: std::time::Duration::from_secs(args.resync_seconds.max(1)),
-        trusted_access_resync: std::time::Duration::from_secs(
-            args.trusted_access_resync_seconds
-                .clamp(1, args.resync_seconds.max(1)),
-        ),
+        resync: args.resync_seconds.map(std::time::Duration::from_secs),
+        trusted_access_resync: args
+            .trusted_access_resync_seconds
+            .map(std::time::Duration::from_secs),
+        events_queue_url: args.events_queue_url.filter(|u| !u.is_empty()),
         metrics_addr: args.metrics_addr,
         leader,
         rates: Rates {

@@ -13,14 +13,18 @@ use tokio::sync::watch;
 use crate::api::{DelegatedAdmin, OrgEventDataStore, OrgTrail, TrustedAccess};
 use crate::aws::CallObserver;
 use crate::aws::access::{Aws, AwsClients};
+use crate::aws::queue::EventQueue;
 use crate::aws::sdk::rate_limit::{CLOUDTRAIL_READ_QUOTA, CLOUDTRAIL_WRITE_QUOTA, Rates};
+use crate::aws::sdk::sqs::SqsQueue;
 use crate::aws::sdk::{SdkAws, assume_role_config, load_config};
 use crate::controllers::engine::{self, store};
-use crate::runtime::context::{Context, Settings};
+use crate::runtime::context::{Context, Periods, Settings};
 use crate::runtime::health::{self, Readiness};
 use crate::runtime::leader::{self, LeaderConfig};
 use crate::runtime::metrics::Metrics;
 use crate::runtime::trust::TrustGate;
+use crate::triggers::Triggers;
+use crate::triggers::consumer::consume;
 
 /// Settings of `orgtrail-operator run`.
 #[derive(Clone, Debug)]
@@ -31,10 +35,12 @@ pub struct RunOptions {
     pub endpoint_url: Option<String>,
     /// Management-account role to assume for management-only steps.
     pub management_role_arn: Option<String>,
-    /// Drift resync period.
-    pub resync: Duration,
-    /// Trusted-access re-read period.
-    pub trusted_access_resync: Duration,
+    /// Drift resync period (default: 300 s, or 3600 s with an event queue).
+    pub resync: Option<Duration>,
+    /// Trusted-access re-read period (default: 30 s, or 300 s with an event queue).
+    pub trusted_access_resync: Option<Duration>,
+    /// The SQS queue EventBridge delivers AWS API call events to (`crate::triggers`).
+    pub events_queue_url: Option<String>,
     /// Metrics and health address.
     pub metrics_addr: SocketAddr,
     /// Leader election.
@@ -113,10 +119,22 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         opts.rates,
     )
     .await?;
-    let trust = TrustGate::new(
-        Some(kube::Api::all(client.clone())),
+    let (periods, polling) = Periods::resolve(
+        opts.resync,
         opts.trusted_access_resync,
+        opts.events_queue_url.is_some(),
     );
+    // While trusted access is off, the gate re-reads it at the polling period: an
+    // EnableAWSServiceAccess event would also announce it, but a lost one must not leave
+    // trails account-level for an hour.
+    let trust = TrustGate::new(Some(kube::Api::all(client.clone())), polling.trusted_access);
+    let queue: Option<Arc<dyn EventQueue>> = match &opts.events_queue_url {
+        Some(url) => {
+            let config = load_config(opts.region.clone(), opts.endpoint_url.clone()).await;
+            Some(Arc::new(SqsQueue::new(&config, url, Some(metrics.clone()))))
+        }
+        None => None,
+    };
     let recorder = Recorder::new(
         client.clone(),
         Reporter {
@@ -131,10 +149,11 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
         recorder,
         metrics.clone(),
         Settings {
-            resync: opts.resync,
-            trusted_access_resync: opts.trusted_access_resync,
+            periods,
+            polling,
             region,
         },
+        Triggers::new(queue.is_some()),
     );
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -155,7 +174,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     ));
     // Ready means able to serve: a standby replica is ready too, so rollouts proceed.
     health.set_ready(true);
-    tracing::info!(region = %ctx.settings.region, resync = ?opts.resync, read_rate = opts.rates.read, write_rate = opts.rates.write, "orgtrail-operator starting");
+    tracing::info!(region = %ctx.settings.region, resync = ?periods.resync, trusted_access_resync = ?periods.trusted_access, events = queue.is_some(), read_rate = opts.rates.read, write_rate = opts.rates.write, "orgtrail-operator starting");
     if opts.rates.read > CLOUDTRAIL_READ_QUOTA || opts.rates.write > CLOUDTRAIL_WRITE_QUOTA {
         tracing::warn!(
             read_rate = opts.rates.read,
@@ -167,6 +186,7 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
     let work = || {
         let ctx = ctx.clone();
         let rx = stop_rx.clone();
+        let queue = queue.clone();
         // Each term of leadership watches anew. The TrustedAccess controller's cache
         // doubles as the gate's view of what is declared.
         let ta_store = store::<TrustedAccess>();
@@ -178,6 +198,20 @@ pub async fn run(opts: RunOptions) -> anyhow::Result<()> {
                 engine::run::<OrgTrail>(ctx.clone(), store(), stopped(rx.clone())),
                 engine::run::<OrgEventDataStore>(ctx.clone(), store(), stopped(rx.clone())),
                 ctx.trust.recheck_while_off(&ctx.aws, stopped(rx.clone())),
+                async {
+                    if let Some(queue) = queue {
+                        consume(
+                            queue,
+                            &ctx.aws,
+                            &ctx.triggers,
+                            &ctx.metrics,
+                            stopped(rx.clone()),
+                        )
+                        .await;
+                        // Not leading any more: the next term starts from polling.
+                        ctx.triggers.set_healthy(false);
+                    }
+                },
             );
             Ok(())
         }

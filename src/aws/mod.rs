@@ -12,6 +12,7 @@ pub mod error;
 #[cfg(test)]
 pub mod memory;
 pub mod priority;
+pub mod queue;
 pub mod sdk;
 pub mod types;
 

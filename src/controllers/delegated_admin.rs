@@ -8,6 +8,7 @@ use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind};
 use crate::runtime::context::Context;
 use crate::runtime::trust::TrustGate;
+use crate::triggers::Hint;
 
 impl Reconciled for DelegatedAdmin {
     const KIND: &'static str = "DelegatedAdmin";
@@ -22,6 +23,10 @@ impl Reconciled for DelegatedAdmin {
 
     fn management_policy(&self) -> ManagementPolicy {
         self.spec.management_policy
+    }
+
+    fn affected_by(&self, hint: &Hint) -> bool {
+        matches!(hint, Hint::DelegatedAdmin { account_id } if *account_id == self.spec.account_id)
     }
 
     async fn reconcile(

@@ -26,6 +26,8 @@ use crate::aws::priority::with_priority;
 use crate::runtime::context::Context;
 use crate::runtime::error::{Error, Result};
 use crate::runtime::watch_backoff::{Immediate, watch_backoff};
+use crate::triggers::Triggers;
+use crate::triggers::hub::{Attribution, Hinted};
 
 /// Run the controller of `K` on the cache `store` (made by the composition root, which
 /// shares some caches) until `shutdown` resolves.
@@ -72,11 +74,48 @@ pub async fn run<K: Reconciled>(
                     .collect::<Vec<_>>()
             });
     }
+    if ctx.triggers.enabled() {
+        // AWS API call events: reconcile just what a call touched, now. When events stop
+        // flowing, look at everything once: what changed meanwhile was not announced.
+        let store = controller.store();
+        let hub = ctx.clone();
+        let touched = ctx.triggers.subscribe().flat_map(move |delivery| {
+            futures::stream::iter(affected(&store, delivery.as_ref(), &hub.triggers))
+        });
+        controller = controller
+            .reconcile_on(touched)
+            .reconcile_all_on(ctx.triggers.outages());
+    }
     controller
         .graceful_shutdown_on(shutdown)
         .run(reconcile::<K>, error_policy::<K>, ctx)
         .for_each(|_| futures::future::ready(()))
         .await;
+}
+
+/// The objects a hint names (all of them when hints were lost), remembering for each who
+/// made the call, for the event that reports a correction.
+fn affected<K: Reconciled>(
+    store: &Store<DeserializeGuard<K>>,
+    delivery: Option<&Hinted>,
+    triggers: &Triggers,
+) -> Vec<ObjectRef<DeserializeGuard<K>>> {
+    store
+        .state()
+        .into_iter()
+        .filter(|guard| {
+            let (Some(hinted), Ok(obj)) = (delivery, &guard.0) else {
+                return delivery.is_none();
+            };
+            let affected = obj.affected_by(&hinted.hint);
+            if affected {
+                let key = ObjectRef::from_obj(obj).to_string();
+                triggers.attribute(key, hinted.attribution.clone());
+            }
+            affected
+        })
+        .map(|guard| ObjectRef::from_obj(&*guard))
+        .collect()
 }
 
 async fn reconcile<K: Reconciled>(
@@ -127,9 +166,11 @@ async fn reconcile_converged<K: Reconciled>(
 /// the outcome.
 async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> {
     let mut status = obj.status().cloned().unwrap_or_default();
+    let key = ObjectRef::from_obj(&*obj).to_string();
     let report = Publisher {
         ctx: &ctx,
         obj: &*obj,
+        changed_by: ctx.triggers.take_attribution(&key),
     };
     let outcome = if obj.management_policy() == ManagementPolicy::Observe {
         observe_only::reconcile(&*obj, &ctx, &mut status).await?
@@ -150,7 +191,6 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
     write_status(&ctx, &*obj, status, &outcome).await?;
     let resync = jittered(K::resync(&ctx));
     let action = next_action(&outcome, resync);
-    let key = ObjectRef::from_obj(&*obj).to_string();
     if action == Action::await_change() {
         ctx.schedule.forget(&key);
     } else {
@@ -185,6 +225,8 @@ async fn cleanup<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action
 struct Publisher<'a, K> {
     ctx: &'a Context,
     obj: &'a K,
+    /// Who made the AWS API call this reconcile answers, if an event said so.
+    changed_by: Option<Attribution>,
 }
 
 impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
@@ -192,6 +234,7 @@ impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
         if note.reason == RECONVERTED {
             self.ctx.metrics.reconverted(K::KIND);
         }
+        let note = attributed(note, self.changed_by.as_ref());
         publish(self.ctx, &self.obj.object_ref(&()), &note).await;
     }
 
@@ -204,6 +247,31 @@ impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
     fn corrected(&self, fields: &[&'static str]) -> Vec<&'static str> {
         let object = ObjectRef::from_obj(self.obj).to_string();
         self.ctx.contests.corrected(&object, fields)
+    }
+}
+
+/// Events that report undoing a change made outside the operator.
+const CORRECTIONS: &[&str] = &[
+    "Updated",
+    "Restored",
+    "Recreated",
+    "LoggingRestarted",
+    RECONVERTED,
+    "DisabledOutOfBand",
+    "Enabled",
+    "Disabled",
+    "Registered",
+];
+
+/// A correction answering someone else's API call is a Warning that names them: the
+/// caller's ARN, source IP, the call and its time, as CloudTrail recorded them.
+fn attributed(note: Note, changed_by: Option<&Attribution>) -> Note {
+    match changed_by {
+        Some(by) if CORRECTIONS.contains(&note.reason) => Note::warning(
+            note.reason,
+            format!("{} (after {})", note.message, by.describe()),
+        ),
+        _ => note,
     }
 }
 
@@ -319,6 +387,34 @@ mod tests {
         assert!(
             early > 20 && early < 180,
             "{early} of 200 early: not spread"
+        );
+    }
+
+    #[test]
+    fn a_correction_after_someone_elses_call_names_them() {
+        use crate::triggers::{Actor, Attribution};
+        let by = Attribution {
+            actor: Actor {
+                arn: "arn:aws:iam::111111111111:user/mallory".into(),
+                source_ip: "203.0.113.7".into(),
+            },
+            event_name: "StopLogging".into(),
+            time: "2026-12-02T10:00:00Z".into(),
+        };
+        let restarted = Note::normal("LoggingRestarted", "logging restarted");
+        let note = attributed(restarted.clone(), Some(&by));
+        assert_eq!(note.type_, kube::runtime::events::EventType::Warning);
+        assert!(
+            note.message.contains("user/mallory from 203.0.113.7"),
+            "{}",
+            note.message
+        );
+        assert_eq!(attributed(restarted.clone(), None), restarted);
+        let created = Note::normal("Created", "created");
+        assert_eq!(
+            attributed(created.clone(), Some(&by)),
+            created,
+            "not a correction"
         );
     }
 

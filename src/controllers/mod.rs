@@ -34,6 +34,7 @@ use crate::aws::AwsResult;
 use crate::aws::access::Aws;
 use crate::runtime::context::Context;
 use crate::runtime::trust::TrustGate;
+use crate::triggers::Hint;
 use events::{Note, Report};
 use outcome::{KindCondition, Outcome};
 use status::KindStatus;
@@ -65,12 +66,15 @@ pub trait Reconciled:
     type Status: KindStatus;
     /// How long a converged object waits before AWS is read again.
     fn resync(ctx: &Context) -> Duration {
-        ctx.settings.resync
+        ctx.resync()
     }
     /// The stored status.
     fn status(&self) -> Option<&Self::Status>;
     /// Whether the operator may write to AWS for this object.
     fn management_policy(&self) -> ManagementPolicy;
+    /// Whether an AWS API call that touched `hint` may have changed this object's
+    /// resource (then it is reconciled now). Erring towards yes costs a few reads.
+    fn affected_by(&self, hint: &Hint) -> bool;
     /// Observe AWS, plan, act through `aws` (the operator's, or a dry run of it for an
     /// observe-only object) and `trust`; record what is observed in `status`. Failures a
     /// human must see come back as `Err` and are mapped by [`failure::outcome_of`].

@@ -28,7 +28,7 @@ pub async fn reconcile<K: Reconciled>(
     let aws = ctx.aws.dry_run(journal.clone());
     // A gate of its own: what a dry run "does" to trusted access must not reach the
     // operator's gate, which the managed objects rely on.
-    let trust = TrustGate::new(None, ctx.settings.trusted_access_resync);
+    let trust = TrustGate::new(None, ctx.settings.polling.trusted_access);
     let mut scratch = status.clone();
     let result = obj
         .reconcile(ctx, &aws, &trust, &mut scratch, &Silent)

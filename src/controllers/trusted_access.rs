@@ -16,6 +16,7 @@ use crate::aws::access::Aws;
 use crate::aws::{AwsResult, Organization};
 use crate::runtime::context::Context;
 use crate::runtime::trust::TrustGate;
+use crate::triggers::Hint;
 
 /// Kind-specific condition: whether AWS reports trusted access enabled.
 pub const SERVICE_ACCESS_ENABLED: &str = "ServiceAccessEnabled";
@@ -31,7 +32,7 @@ impl Reconciled for TrustedAccess {
     /// Trusted access is checked more often than the other kinds are resynced: one cheap
     /// read, and an out-of-band disable is the costliest drift there is.
     fn resync(ctx: &Context) -> Duration {
-        ctx.settings.trusted_access_resync
+        ctx.trusted_access_resync()
     }
 
     fn status(&self) -> Option<&TrustedAccessStatus> {
@@ -40,6 +41,11 @@ impl Reconciled for TrustedAccess {
 
     fn management_policy(&self) -> ManagementPolicy {
         self.spec.management_policy
+    }
+
+    fn affected_by(&self, hint: &Hint) -> bool {
+        matches!(hint, Hint::TrustedAccess { service_principal }
+            if *service_principal == self.spec.service_principal)
     }
 
     async fn reconcile(

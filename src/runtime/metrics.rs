@@ -46,6 +46,16 @@ struct PacingLabels {
     priority: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueErrorLabels {
+    category: &'static str,
+}
+
 /// All metrics of the operator plus the registry that encodes them. Share it as
 /// `Arc<Metrics>`; every method takes `&self` (the metric types are atomics inside).
 pub struct Metrics {
@@ -57,6 +67,10 @@ pub struct Metrics {
     reconversions: Family<KindLabels, Counter>,
     aws_calls: Family<AwsCallLabels, Counter>,
     aws_pacing_wait: Family<PacingLabels, Counter<f64, AtomicU64>>,
+    events_received: Family<EventLabels, Counter>,
+    events_age: Histogram,
+    events_queue_healthy: Gauge,
+    events_queue_errors: Family<QueueErrorLabels, Counter>,
 }
 
 /// Buckets from 10 ms to ~82 s: a reconcile is a handful of AWS calls, each of which can
@@ -124,8 +138,40 @@ impl Metrics {
             aws_pacing_wait.clone(),
         );
 
+        let events_received = Family::<EventLabels, Counter>::default();
+        registry.register(
+            "events_received",
+            "AWS API call events received from the event queue, by outcome: matched (names something the operator manages), ignored (the operator's own call, a failed call, nothing managed) or unparseable",
+            events_received.clone(),
+        );
+        // 50 ms to ~7 min: EventBridge usually delivers within a second or two, and a
+        // backlog after an outage shows as the tail.
+        let events_age = Histogram::new(exponential_buckets(0.05, 2.0, 14));
+        registry.register_with_unit(
+            "events_age",
+            "Time from an AWS API call (its eventTime) to the operator receiving its event",
+            Unit::Seconds,
+            events_age.clone(),
+        );
+        let events_queue_healthy = Gauge::default();
+        registry.register(
+            "events_queue_healthy",
+            "1 while the event queue is configured and its last receive succeeded (then the longer resync periods apply), else 0 (polling at the periods without events)",
+            events_queue_healthy.clone(),
+        );
+        let events_queue_errors = Family::<QueueErrorLabels, Counter>::default();
+        registry.register(
+            "events_queue_errors",
+            "Failed calls to the event queue, by error category (access_denied, not_found, throttled, transient, ...)",
+            events_queue_errors.clone(),
+        );
+
         Self {
             registry,
+            events_received,
+            events_age,
+            events_queue_healthy,
+            events_queue_errors,
             reconciliations,
             reconcile_duration,
             reconcile_failures,
@@ -134,6 +180,30 @@ impl Metrics {
             aws_calls,
             aws_pacing_wait,
         }
+    }
+
+    /// One event from the queue, and what became of it.
+    pub fn event_received(&self, outcome: &'static str) {
+        self.events_received
+            .get_or_create(&EventLabels { outcome })
+            .inc();
+    }
+
+    /// How old an event was when it was received.
+    pub fn event_age(&self, age: Duration) {
+        self.events_age.observe(age.as_secs_f64());
+    }
+
+    /// Whether the event queue currently works.
+    pub fn events_queue_healthy(&self, healthy: bool) {
+        self.events_queue_healthy.set(i64::from(healthy));
+    }
+
+    /// A failed call to the event queue.
+    pub fn events_queue_error(&self, category: &'static str) {
+        self.events_queue_errors
+            .get_or_create(&QueueErrorLabels { category })
+            .inc();
     }
 
     /// Counts a reconciliation of `kind` and times it until the returned guard is dropped.

@@ -22,6 +22,8 @@ pub enum Service {
     CloudTrail,
     /// AWS STS.
     Sts,
+    /// Amazon SQS (the event queue).
+    Sqs,
 }
 
 impl Service {
@@ -31,6 +33,7 @@ impl Service {
             Service::Organizations => "organizations",
             Service::CloudTrail => "cloudtrail",
             Service::Sts => "sts",
+            Service::Sqs => "sqs",
         }
     }
 }
@@ -68,6 +71,9 @@ pub fn classify(service: Service, operation: &str, f: Failure<'_>) -> ErrorKind 
         | "AccountNotRegisteredException"
         | "AccountNotFoundException"
         | "ResourceNotFoundException"
+        // SQS: the modern code, and the awsQuery-compatible one the SDK reports.
+        | "QueueDoesNotExist"
+        | "AWS.SimpleQueueService.NonExistentQueue"
         | "ChannelNotFoundException"
         | "ImportNotFoundException"
         | "QueryIdNotFoundException"
@@ -219,6 +225,7 @@ fn is_throttling_code(code: &str) -> bool {
             | "ThrottledException"
             | "RequestThrottledException"
             | "RequestThrottled"
+            | "AWS.SimpleQueueService.RequestThrottled"
             | "TooManyRequestsException"
             | "RequestLimitExceeded"
             | "SlowDown"

@@ -19,6 +19,7 @@ pub mod convert;
 mod event_data_stores;
 mod organizations;
 pub mod rate_limit;
+pub mod sqs;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -18,6 +18,7 @@ use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind, EventDataStoreStatus};
 use crate::runtime::context::Context;
 use crate::runtime::trust::TrustGate;
+use crate::triggers::Hint;
 use lifecycle::Stores;
 
 impl Reconciled for OrgEventDataStore {
@@ -33,6 +34,13 @@ impl Reconciled for OrgEventDataStore {
 
     fn management_policy(&self) -> ManagementPolicy {
         self.spec.management_policy
+    }
+
+    /// Store calls name the store by ARN or id; ours is known by the ARN we recorded.
+    fn affected_by(&self, hint: &Hint) -> bool {
+        let arn = self.status.as_ref().and_then(|s| s.arn.as_deref());
+        matches!((hint, arn), (Hint::EventDataStore { id }, Some(arn))
+            if arn.rsplit('/').next() == Some(id.as_str()))
     }
 
     async fn reconcile(

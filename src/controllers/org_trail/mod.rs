@@ -17,6 +17,7 @@ use crate::aws::access::Aws;
 use crate::aws::{AwsResult, ErrorKind, trail_arn};
 use crate::runtime::context::Context;
 use crate::runtime::trust::TrustGate;
+use crate::triggers::Hint;
 use lifecycle::Trails;
 
 /// Kind-specific conditions.
@@ -37,6 +38,12 @@ impl Reconciled for OrgTrail {
 
     fn management_policy(&self) -> ManagementPolicy {
         self.spec.management_policy
+    }
+
+    /// Trail calls name the trail (bare name, or ARN) in its home region.
+    fn affected_by(&self, hint: &Hint) -> bool {
+        matches!(hint, Hint::Trail { name, region }
+            if *name == self.spec.name && *region == self.spec.home_region)
     }
 
     async fn reconcile(

@@ -15,6 +15,8 @@ mod converge;
 mod crash;
 #[path = "e2e/delegated_admin.rs"]
 mod delegated_admin;
+#[path = "e2e/events.rs"]
+mod events;
 #[path = "e2e/observe.rs"]
 mod observe;
 #[path = "e2e/pacing.rs"]

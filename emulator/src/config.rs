@@ -124,10 +124,17 @@ impl Default for Config {
             user: None,
             denied_actions: Vec::new(),
         };
+        // A person in the management account, distinct from the operator's identity:
+        // their changes come back as events the operator must not take for its own.
+        let admin = AccessKeyConfig {
+            user: Some("admin".into()),
+            ..key("111111111111")
+        };
         Config {
             organization: OrganizationConfig::default(),
             access_keys: BTreeMap::from([
                 ("AKIDMANAGEMENT".to_string(), key("111111111111")),
+                ("AKIDADMIN".to_string(), admin),
                 ("AKIDDELEGATED".to_string(), key("222222222222")),
                 ("AKIDMEMBER".to_string(), key("333333333333")),
             ]),

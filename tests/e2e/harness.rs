@@ -89,6 +89,16 @@ impl Scenario {
     /// Start the operator with `access_key` and extra `run` flags (`--resync-seconds` among
     /// them replaces the suite's short default).
     pub fn start_operator_with(&mut self, access_key: &str, extra: &[&str]) {
+        self.launch(access_key, extra, true);
+    }
+
+    /// Start the operator with `access_key` and `extra` flags at its default resync
+    /// periods (what a user runs).
+    pub fn start_operator_at_defaults(&mut self, access_key: &str, extra: &[&str]) {
+        self.launch(access_key, extra, false);
+    }
+
+    fn launch(&mut self, access_key: &str, extra: &[&str], short_resync: bool) {
         assert!(self.operator.is_none(), "an operator is already running");
         let n = fs::read_dir(self.dir.path()).map_or(0, |d| d.count());
         let log = self.dir.path().join(format!("operator-{n}.log"));
@@ -101,7 +111,7 @@ impl Scenario {
             "--lease-namespace",
             "default",
         ];
-        if !extra.contains(&"--resync-seconds") {
+        if short_resync && !extra.contains(&"--resync-seconds") {
             args.extend(["--resync-seconds", resync.as_str()]);
         }
         args.extend(extra);

@@ -55,6 +55,24 @@ impl Emulator {
         }
     }
 
+    /// `GET /_emulator/events`: the AWS API call events published, oldest first, each
+    /// with `published_ms` and where it went (or why not).
+    pub fn published_events(&self) -> Vec<Value> {
+        match self.hook_ok("GET", "/_emulator/events", None) {
+            Value::Array(events) => events,
+            Value::Object(mut o) => match o.remove("events") {
+                Some(Value::Array(events)) => events,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// `POST /_emulator/event-faults`: drop, duplicate, delay or reorder events.
+    pub fn add_event_fault(&self, fault: Value) {
+        self.hook_ok("POST", "/_emulator/event-faults", Some(&fault));
+    }
+
     /// Calls of one operation, in order.
     pub fn calls_of(&self, operation: &str) -> Vec<Value> {
         self.calls()

@@ -17,6 +17,8 @@ use aws_types::sdk_config::{RetryConfig, SharedCredentialsProvider, TimeoutConfi
 
 /// Access key of the management account 111111111111.
 pub const AKID_MANAGEMENT: &str = "AKIDMANAGEMENT";
+/// Access key of a person (user `admin`) in the management account: not the operator.
+pub const AKID_ADMIN: &str = "AKIDADMIN";
 /// Access key of member 222222222222 (the would-be delegated administrator).
 pub const AKID_DELEGATED: &str = "AKIDDELEGATED";
 /// Access key of member 333333333333.

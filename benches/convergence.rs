@@ -17,6 +17,8 @@ mod support;
 mod aws;
 #[path = "convergence/cluster.rs"]
 mod cluster;
+#[path = "convergence/events.rs"]
+mod events;
 #[path = "convergence/operator.rs"]
 mod operator;
 #[path = "convergence/quota.rs"]

@@ -21,6 +21,7 @@ pub struct Operator {
 pub struct Launch<'a> {
     pub emulator_url: &'a str,
     pub kubeconfig: &'a str,
+    /// 0: the operator's default periods (no `--resync-seconds`).
     pub resync_secs: u64,
     pub leader_election: bool,
     pub log: &'a Path,
@@ -35,16 +36,18 @@ impl Operator {
         let metrics_addr = format!("127.0.0.1:{}", free_port());
         let resync = l.resync_secs.to_string();
         let leader_election = l.leader_election.to_string();
-        let mut args = vec![
-            "--resync-seconds",
-            &resync,
+        let mut args = vec![];
+        if l.resync_secs > 0 {
+            args.extend(["--resync-seconds", resync.as_str()]);
+        }
+        args.extend([
             "--metrics-addr",
-            &metrics_addr,
+            metrics_addr.as_str(),
             "--leader-election",
-            &leader_election,
+            leader_election.as_str(),
             "--lease-namespace",
             "default",
-        ];
+        ]);
         args.extend(l.extra);
         let process = support::operator::Operator::start(&support::operator::Launch {
             args: &args,

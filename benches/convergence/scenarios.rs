@@ -34,6 +34,9 @@ struct Sizes {
     /// Trails, and how long AWS throttles every call, in the recovery row.
     throttled: usize,
     outage: Duration,
+    /// Trails managed while stops are timed, and stops per size (events on).
+    events_at: Vec<usize>,
+    event_samples: usize,
 }
 
 pub async fn run_all(quick: bool) {
@@ -48,6 +51,8 @@ pub async fn run_all(quick: bool) {
             pass: 50,
             throttled: 5,
             outage: Duration::from_secs(10),
+            events_at: vec![1, 10],
+            event_samples: 5,
         }
     } else {
         Sizes {
@@ -60,6 +65,8 @@ pub async fn run_all(quick: bool) {
             pass: 1000,
             throttled: 20,
             outage: Duration::from_secs(60),
+            events_at: vec![1, 100],
+            event_samples: 50,
         }
     };
     let kubeconfig = std::env::var("KUBECONFIG")
@@ -102,6 +109,18 @@ pub async fn run_all(quick: bool) {
     b.save();
     crate::quota::throttling_recovery(&mut b, sizes.throttled, sizes.outage).await;
     b.save();
+    for &n in &sizes.events_at {
+        crate::events::tamper_response(&mut b, n, sizes.event_samples, 0.0, 0).await;
+        b.save();
+    }
+    if let Some(&n) = sizes.events_at.iter().max() {
+        // Dropped events wait for the resync: 30 s here, the default hour in production.
+        crate::events::tamper_response(&mut b, n, sizes.event_samples, 0.1, 30).await;
+        b.save();
+        let window = Duration::from_secs(if quick { 20 } else { 60 });
+        crate::events::reads_per_hour(&mut b, n, 10, window).await;
+        b.save();
+    }
     b.cluster.clean().await;
     b.report
         .set("bench_seconds", started.elapsed().as_secs_f64());

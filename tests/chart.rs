@@ -6,7 +6,7 @@
 mod cluster;
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -100,7 +100,9 @@ fn chart_lints_and_rejects_unknown_values() {
     assert!(err.contains("replica"), "{err}");
     // Templates render with every optional part switched on and off.
     for set in [
-        "metrics.serviceMonitor.enabled=true,aws.managementRoleArn=arn:aws:iam::111111111111:role/m",
+        "metrics.serviceMonitor.enabled=true,aws.managementRoleArn=arn:aws:iam::111111111111:role/m,\
+         events.queueUrl=https://sqs.eu-west-1.amazonaws.com/111111111111/q,resyncSeconds=600,\
+         trustedAccessResyncSeconds=60",
         "crds.install=false,rbac.create=false,serviceAccount.create=false,serviceAccount.name=sa,\
          metrics.service.enabled=false,podDisruptionBudget.enabled=false,leaderElection.enabled=false,replicas=1",
     ] {
@@ -120,6 +122,89 @@ fn chart_lints_and_rejects_unknown_values() {
         ],
     );
     assert!(!out.status.success(), "an invalid region must fail");
+}
+
+/// The operator container's environment (name → value) as `helm template` renders the
+/// Deployment with these `--set`s.
+fn rendered_env(sets: &[&str]) -> BTreeMap<String, String> {
+    let chart = chart().to_string_lossy().into_owned();
+    let mut args = vec![
+        "template",
+        "x",
+        &chart,
+        "--show-only",
+        "templates/deployment.yaml",
+    ];
+    for set in sets {
+        args.extend(["--set", *set]);
+    }
+    let yaml = helm_ok(None, &args);
+    let deployment: Value =
+        serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{e}:\n{yaml}"));
+    deployment
+        .pointer("/spec/template/spec/containers/0/env")
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no env in\n{yaml}"))
+        .iter()
+        .filter_map(|e| Some((e["name"].as_str()?.into(), e["value"].as_str()?.into())))
+        .collect()
+}
+
+#[test]
+fn chart_events_queue_and_resync_periods() {
+    cluster::require_testenv();
+    const QUEUE: &str = "ORGTRAIL_EVENTS_QUEUE_URL";
+    const RESYNC: &str = "ORGTRAIL_RESYNC_SECONDS";
+    const TRUSTED: &str = "ORGTRAIL_TRUSTED_ACCESS_RESYNC_SECONDS";
+    let url = "https://sqs.eu-west-1.amazonaws.com/111111111111/orgtrail-operator-events";
+    let with_url = format!("events.queueUrl={url}");
+
+    // By default events are off and no period is set: the operator picks its own, which
+    // depend on whether events are on (a fixed chart default would pin the events-off
+    // 300 s and make the events-on 1-hour safety net unreachable).
+    let env = rendered_env(&[]);
+    for name in [QUEUE, RESYNC, TRUSTED] {
+        assert!(
+            !env.contains_key(name),
+            "{name} rendered by default: {env:?}"
+        );
+    }
+
+    let env = rendered_env(&[with_url.as_str()]);
+    assert_eq!(env.get(QUEUE).map(String::as_str), Some(url), "{env:?}");
+    assert!(
+        !env.contains_key(RESYNC) && !env.contains_key(TRUSTED),
+        "{env:?}"
+    );
+
+    // Explicit periods are passed as before, with or without events.
+    for sets in [
+        &["resyncSeconds=600", "trustedAccessResyncSeconds=20"][..],
+        &[
+            "resyncSeconds=600",
+            "trustedAccessResyncSeconds=20",
+            with_url.as_str(),
+        ],
+    ] {
+        let env = rendered_env(sets);
+        assert_eq!(env.get(RESYNC).map(String::as_str), Some("600"), "{env:?}");
+        assert_eq!(env.get(TRUSTED).map(String::as_str), Some("20"), "{env:?}");
+    }
+
+    // Not a queue URL (a name or an ARN), a zero period, a misspelt key: the install fails.
+    for bad in [
+        "events.queueUrl=orgtrail-operator-events",
+        "events.queueUrl=arn:aws:sqs:eu-west-1:111111111111:orgtrail-operator-events",
+        "resyncSeconds=0",
+        "trustedAccessResyncSeconds=0",
+        "events.queueURL=x",
+    ] {
+        let out = helm(
+            None,
+            &["template", "x", &chart().to_string_lossy(), "--set", bad],
+        );
+        assert!(!out.status.success(), "--set {bad} must fail");
+    }
 }
 
 /// `kubectl auth can-i` as the chart's ServiceAccount.

@@ -96,8 +96,65 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
         "tag-value-optional",
         "A tag without Value is stored with an empty value and returned without the Value member.",
     ),
+    (
+        "events-need-logging-trail",
+        "An AWS API Call via CloudTrail event is published only if, before the call, a trail with IsLogging=true records the recipient account in the event's Region (trail homed there or multi-region; an organization trail covers every account of the organization); Organizations events also need IncludeGlobalServiceEvents. Judging the state before the call means the StopLogging or DeleteTrail of the last logging trail is itself delivered.",
+    ),
+    (
+        "events-successful-calls-only",
+        "Only successful calls publish events; AWS also delivers failed calls with errorCode/errorMessage, which the emulator does not.",
+    ),
+    (
+        "events-read-only-rules",
+        "Read-only calls (Get*/List*/Describe*) publish an event only to a bus with a rule in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS and match only such rules; mutating calls match every enabled rule.",
+    ),
+    (
+        "events-recipients",
+        "A call naming a trail or event data store by an ARN of another organization account (e.g. a delegated administrator on the management account's organization trail) publishes one event to the caller's bus and one to the owner's bus, each with its own envelope id and recipientAccountId, sharing eventID and requestID.",
+    ),
+    (
+        "events-delivery-timing",
+        "Events are delivered asynchronously right after the call is handled, in publication order, with no added latency unless an event fault adds it.",
+    ),
+    (
+        "event-bus-one-hop",
+        "An event that reached a bus through an event-bus target is matched by that bus's rules, but their event-bus targets do not forward it again; it keeps its id, account and region.",
+    ),
+    (
+        "event-bus-target-role",
+        "PutTargets entries naming an event bus in another Region or account without RoleArn fail in FailedEntries with ValidationException; the role itself is never evaluated.",
+    ),
+    (
+        "put-targets-entry-errors",
+        "Malformed SQS queue ARNs, buses other than default and target types other than SQS or event bus fail per entry (FailedEntries, ValidationException); a missing rule fails the call with ResourceNotFoundException; InputPath, InputTransformer and SqsParameters are refused with ValidationException.",
+    ),
+    (
+        "eventbridge-sqs-sender",
+        "Messages EventBridge delivers to a queue have SenderId events.amazonaws.com.",
+    ),
+    (
+        "sqs-parameter-errors",
+        "Malformed or out-of-range SQS parameters answer __type com.amazonaws.sqs#InvalidParameterValueException with x-amzn-query-error InvalidParameterValue;Sender; a missing one MissingRequiredParameterException with MissingParameter;Sender.",
+    ),
+    (
+        "sqs-queue-url",
+        "A QueueUrl is resolved by the account and name in its path and the caller's signing Region; the URL host is ignored, and callers from other accounts are not checked against the queue policy.",
+    ),
+    (
+        "sqs-receipt-handles",
+        "Any receipt handle a queue issued for a message deletes it, not only the latest; deleting an already-deleted message succeeds; ChangeMessageVisibility on a deleted message answers InvalidParameterValue, on a visible one MessageNotInflight.",
+    ),
+    (
+        "sqs-order-and-reuse",
+        "Standard queues return messages in send order, and a deleted queue's name can be reused at once (no QueueDeletedRecently wait).",
+    ),
+    (
+        "sqs-message-size",
+        "MaximumMessageSize defaults to 262144 and accepts 1024 to 1048576; message attributes are refused with UnsupportedOperation.",
+    ),
 ];
 
+pub const EVENTBRIDGE_SQS_SENDER_ID: &str = "events.amazonaws.com";
 pub const REPEATED_ENABLE_DISABLE_IS_NOOP: bool = true;
 pub const DELEGATED_ADMINS_SURVIVE_DISABLE: bool = true;
 pub const LIST_TRAILS_ALL_REGIONS: bool = true;

@@ -40,7 +40,7 @@ pub struct Fault {
     pub id: u64,
     /// Only this operation (e.g. `CreateTrail`); any when absent.
     pub operation: Option<String>,
-    /// Only this service (`organizations`, `cloudtrail`, `sts`); any when absent.
+    /// Only this service (`organizations`, `cloudtrail`, `sts`, `sqs`, `events`); any when absent.
     pub service: Option<String>,
     pub kind: FaultKind,
     /// Fire for the next `count` matching calls, then stop.
@@ -64,9 +64,12 @@ impl Fault {
             return Err("status must be 5xx".into());
         }
         if let Some(s) = &self.service
-            && !matches!(s.as_str(), "organizations" | "cloudtrail" | "sts")
+            && !matches!(
+                s.as_str(),
+                "organizations" | "cloudtrail" | "sts" | "sqs" | "events"
+            )
         {
-            return Err("service must be organizations, cloudtrail or sts".into());
+            return Err("service must be organizations, cloudtrail, sts, sqs or events".into());
         }
         Ok(())
     }
@@ -169,6 +172,8 @@ pub fn throttle_error(service: &str) -> ApiError {
             "You have sent too many requests in too short a period of time.",
         ),
         "sts" => ApiError::new("Throttling", "Rate exceeded"),
+        // Sent as x-amzn-query-error RequestThrottled, which the SDKs retry.
+        "sqs" => ApiError::new("RequestThrottled", "Rate exceeded"),
         _ => ApiError::new("ThrottlingException", "Rate exceeded"),
     }
 }

@@ -6,11 +6,14 @@ mod cloudtrail;
 mod config;
 mod delegation;
 mod error;
+mod eventbridge;
+mod hook_routes;
 mod hooks;
 mod organizations;
 mod req;
 mod rules;
 mod server;
+mod sqs;
 mod state;
 mod sts;
 
@@ -143,9 +146,12 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, server::router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    if let Err(e) = axum::serve(
+        listener,
+        server::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
     {
         eprintln!("orgtrail-emulator: server error: {e}");
         std::process::exit(1);

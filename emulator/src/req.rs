@@ -102,6 +102,15 @@ impl Req {
         self.list_opt(member)?.ok_or_else(|| self.missing(member))
     }
 
+    /// A map/structure member as a JSON object.
+    pub fn object_opt(&self, member: &str) -> ApiResult<Option<Map<String, Value>>> {
+        match self.get(member) {
+            None => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m.clone())),
+            Some(_) => Err(Self::wrong_type(member, "map")),
+        }
+    }
+
     pub fn str_list_opt(&self, member: &str) -> ApiResult<Option<Vec<String>>> {
         let Some(items) = self.list_opt(member)? else {
             return Ok(None);

@@ -1,74 +1,129 @@
-//! HTTP front end: protocol detection (awsJson1.1 via X-Amz-Target, awsQuery for STS),
+//! HTTP front end: protocol detection (awsJson1.0/1.1 via X-Amz-Target, awsQuery for STS),
 //! caller resolution from the SigV4 credential scope, fault injection, call logging,
-//! error rendering, and the `/_emulator/` test hooks.
+//! error rendering, event publishing, and the `/_emulator/` test hooks.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State as AxState;
+use axum::extract::{ConnectInfo, Request, State as AxState};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::assumptions;
-use crate::config::{Config, ConfigPatch};
+use crate::config::Config;
 use crate::error::ApiError;
-use crate::hooks::{CallRecord, Fault, Hooks};
+use crate::eventbridge::faults::EventHooks;
+use crate::eventbridge::publish::{self, CallContext, Outgoing, Pending};
+use crate::hooks::{CallRecord, Hooks};
 use crate::req::Req;
 use crate::rules;
 use crate::state::{Caller, State, now};
-use crate::{cloudtrail, organizations, sts};
+use crate::{cloudtrail, eventbridge, hook_routes, organizations, sqs, sts};
 
 const ORGANIZATIONS_PREFIX: &str = "AWSOrganizationsV20161128.";
 /// botocore (AWS CLI) sends the model's full targetPrefix ...
 const CLOUDTRAIL_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
 /// ... while the Rust SDK sends the Smithy service shape name; AWS accepts both.
 const CLOUDTRAIL_SHORT_PREFIX: &str = "CloudTrail_20131101.";
+const SQS_PREFIX: &str = "AmazonSQS.";
+const EVENTS_PREFIX: &str = "AWSEvents.";
 
 pub struct App {
     pub initial: Config,
     pub state: Mutex<State>,
     pub hooks: Mutex<Hooks>,
+    pub event_hooks: Mutex<EventHooks>,
+    /// Woken whenever a queue may have a newly visible message (long polling waits on it).
+    pub sqs_notify: Notify,
+    /// Ordered event delivery (see eventbridge/publish.rs).
+    pub event_tx: UnboundedSender<Pending>,
+    event_rx: Mutex<Option<UnboundedReceiver<Pending>>>,
+    /// Bumped by `/_emulator/reset`, so events published before it are not delivered after.
+    pub generation: AtomicU64,
 }
 
 pub type Shared = Arc<App>;
 
 impl App {
     pub fn new(config: Config) -> Shared {
+        let (event_tx, event_rx) = unbounded_channel();
         Arc::new(App {
             state: Mutex::new(State::new(config.clone())),
             initial: config,
             hooks: Mutex::new(Hooks::default()),
+            event_hooks: Mutex::new(EventHooks::default()),
+            sqs_notify: Notify::new(),
+            event_tx,
+            event_rx: Mutex::new(Some(event_rx)),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// Starts the delivery worker on first use (from inside the runtime).
+    pub fn start_event_worker(self: &Arc<Self>) {
+        let rx = self
+            .event_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(rx) = rx {
+            tokio::spawn(publish::worker(self.clone(), rx));
+        }
     }
 
     /// A poisoned lock only means another request panicked mid-way; the data is still the
     /// best we have, so keep serving rather than failing every later request.
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn hooks(&self) -> MutexGuard<'_, Hooks> {
+    pub fn hooks(&self) -> MutexGuard<'_, Hooks> {
         self.hooks.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn event_hooks(&self) -> MutexGuard<'_, EventHooks> {
+        self.event_hooks.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 pub fn router(app: Shared) -> Router {
     Router::new()
-        .route("/_emulator/calls", get(get_calls).delete(clear_calls))
-        .route("/_emulator/counters", get(get_counters))
+        .route(
+            "/_emulator/calls",
+            get(hook_routes::get_calls).delete(hook_routes::clear_calls),
+        )
+        .route("/_emulator/counters", get(hook_routes::get_counters))
         .route(
             "/_emulator/faults",
-            get(get_faults).post(add_fault).delete(clear_faults),
+            get(hook_routes::get_faults)
+                .post(hook_routes::add_fault)
+                .delete(hook_routes::clear_faults),
         )
-        .route("/_emulator/state", get(get_state))
-        .route("/_emulator/reset", post(reset))
-        .route("/_emulator/config", get(get_config).post(patch_config))
-        .route("/_emulator/assumptions", get(get_assumptions))
+        .route("/_emulator/state", get(hook_routes::get_state))
+        .route("/_emulator/reset", post(hook_routes::reset))
+        .route(
+            "/_emulator/config",
+            get(hook_routes::get_config).post(hook_routes::patch_config),
+        )
+        .route("/_emulator/assumptions", get(hook_routes::get_assumptions))
+        .route(
+            "/_emulator/events",
+            get(eventbridge::hooks::get_events).delete(eventbridge::hooks::clear_events),
+        )
+        .route(
+            "/_emulator/event-faults",
+            get(eventbridge::hooks::get_event_faults)
+                .post(eventbridge::hooks::add_event_fault)
+                .delete(eventbridge::hooks::clear_event_faults),
+        )
         .fallback(aws)
         .with_state(app)
 }
@@ -98,8 +153,19 @@ struct Call {
     operation: String,
 }
 
+fn json_content_type(service: &str) -> &'static str {
+    if service == "sqs" {
+        "application/x-amz-json-1.0"
+    } else {
+        "application/x-amz-json-1.1"
+    }
+}
+
 fn json_error(service: &str, e: &ApiError, rid: &str) -> Response {
     let mut body = json!({"__type": e.code});
+    if service == "sqs" {
+        return sqs_error(e, rid);
+    }
     if service == "organizations" {
         body["Message"] = json!(e.message);
         if let Some(r) = &e.reason {
@@ -119,6 +185,33 @@ fn json_error(service: &str, e: &ApiError, rid: &str) -> Response {
             (
                 header::HeaderName::from_static("x-amzn-requestid"),
                 rid.to_string(),
+            ),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// SQS (awsQueryCompatible): namespaced `__type` plus the legacy code in `x-amzn-query-error`.
+fn sqs_error(e: &ApiError, rid: &str) -> Response {
+    let body = json!({"__type": format!("com.amazonaws.sqs#{}", e.code), "message": e.message});
+    let fault = if e.status >= 500 {
+        "Receiver"
+    } else {
+        "Sender"
+    };
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, json_content_type("sqs").to_string()),
+            (
+                header::HeaderName::from_static("x-amzn-requestid"),
+                rid.to_string(),
+            ),
+            (
+                header::HeaderName::from_static("x-amzn-query-error"),
+                format!("{};{fault}", sqs::query_code(&e.code)),
             ),
         ],
         body.to_string(),
@@ -168,6 +261,10 @@ fn classify(headers: &HeaderMap, params: &BTreeMap<String, String>) -> Result<Ca
             .or_else(|| target.strip_prefix(CLOUDTRAIL_SHORT_PREFIX))
         {
             ("cloudtrail", op)
+        } else if let Some(op) = target.strip_prefix(SQS_PREFIX) {
+            ("sqs", op)
+        } else if let Some(op) = target.strip_prefix(EVENTS_PREFIX) {
+            ("events", op)
         } else {
             return Err(ApiError::new(
                 "UnknownOperationException",
@@ -300,8 +397,53 @@ fn resolve_caller(
     })
 }
 
-async fn aws(AxState(app): AxState<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+/// The request facts CloudTrail records and SQS needs for queue URLs.
+struct HttpFacts {
+    source_ip: String,
+    user_agent: String,
+    /// `http://<host the request came to>`, the base of queue URLs.
+    base_url: String,
+}
+
+fn http_facts(req: &Request) -> HttpFacts {
+    let headers = req.headers();
+    let source_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string)
+    };
+    let host = text(header::HOST)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".into());
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    HttpFacts {
+        source_ip,
+        user_agent: text(header::USER_AGENT).unwrap_or_default(),
+        base_url: format!("{scheme}://{host}"),
+    }
+}
+
+async fn aws(AxState(app): AxState<Shared>, request: Request) -> Response {
     let rid = request_id();
+    let facts = http_facts(&request);
+    let (parts, body) = request.into_parts();
+    let (uri, headers) = (parts.uri, parts.headers);
+    let body = match axum::body::to_bytes(body, 16 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(e) => {
+            let err = ApiError::serialization(format!("Cannot read the request body: {e}"));
+            return json_error("cloudtrail", &err, &rid);
+        }
+    };
     let params = if headers.contains_key("x-amz-target") {
         query_params(&uri, b"")
     } else {
@@ -337,7 +479,30 @@ async fn aws(AxState(app): AxState<Shared>, uri: Uri, headers: HeaderMap, body: 
             }
             match fault.error {
                 Some(e) => Err(e),
-                None => dispatch(&app, &call, &caller, &body, &params),
+                None => match precheck(&call, &caller) {
+                    Err(e) => Err(e),
+                    // Long polling waits outside the state lock, so it is async.
+                    Ok(()) if call.service == "sqs" && call.operation == "ReceiveMessage" => {
+                        sqs::poll::receive(&app, &caller, &body)
+                            .await
+                            .map(|v| Dispatched {
+                                body: v.to_string(),
+                                events: Vec::new(),
+                            })
+                    }
+                    Ok(()) => {
+                        let ctx = CallContext {
+                            service: call.service,
+                            operation: &call.operation,
+                            caller: &caller,
+                            request: &body,
+                            request_id: &rid,
+                            source_ip: &facts.source_ip,
+                            user_agent: &facts.user_agent,
+                        };
+                        dispatch(&app, &call, &ctx, &params, &facts.base_url)
+                    }
+                },
             }
         }
     };
@@ -347,36 +512,47 @@ async fn aws(AxState(app): AxState<Shared>, uri: Uri, headers: HeaderMap, body: 
     tracing::debug!(service = call.service, op = %call.operation, outcome = %record.outcome, "call");
     app.hooks().record(record);
     match result {
-        Ok(body) => match call.protocol {
-            Protocol::Json => (
-                StatusCode::OK,
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/x-amz-json-1.1".to_string(),
-                    ),
-                    (header::HeaderName::from_static("x-amzn-requestid"), rid),
-                ],
-                body,
-            )
-                .into_response(),
-            Protocol::Query => xml_response(200, body, &rid),
-        },
+        Ok(out) => {
+            if call.service == "sqs" {
+                app.sqs_notify.notify_waiters();
+            }
+            if !out.events.is_empty() {
+                publish::publish(&app, out.events);
+            }
+            match call.protocol {
+                Protocol::Json => (
+                    StatusCode::OK,
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            json_content_type(call.service).to_string(),
+                        ),
+                        (header::HeaderName::from_static("x-amzn-requestid"), rid),
+                    ],
+                    out.body,
+                )
+                    .into_response(),
+                Protocol::Query => xml_response(200, out.body, &rid),
+            }
+        }
         Err(e) => render_error(&call, &e, &rid),
     }
 }
 
-fn dispatch(
-    app: &App,
-    call: &Call,
-    caller: &Caller,
-    body: &[u8],
-    params: &BTreeMap<String, String>,
-) -> Result<String, ApiError> {
+/// A successful call: the response body and the events it publishes.
+struct Dispatched {
+    body: String,
+    events: Vec<Outgoing>,
+}
+
+/// Known operation and not denied to the caller.
+fn precheck(call: &Call, caller: &Caller) -> Result<(), ApiError> {
     let action = format!("{}:{}", call.service, call.operation);
     let known = match call.service {
         "organizations" => organizations::OPERATIONS.contains(&call.operation.as_str()),
         "cloudtrail" => cloudtrail::OPERATIONS.contains(&call.operation.as_str()),
+        "sqs" => sqs::OPERATIONS.contains(&call.operation.as_str()),
+        "events" => eventbridge::OPERATIONS.contains(&call.operation.as_str()),
         _ => true,
     };
     if !known {
@@ -394,120 +570,74 @@ fn dispatch(
             e
         });
     }
-    match call.protocol {
-        Protocol::Json => {
-            let req = Req::parse(body, call.service == "organizations")?;
+    Ok(())
+}
+
+fn dispatch(
+    app: &App,
+    call: &Call,
+    ctx: &CallContext,
+    params: &BTreeMap<String, String>,
+    base_url: &str,
+) -> Result<Dispatched, ApiError> {
+    let caller = ctx.caller;
+    let plain = |v: Value| Dispatched {
+        body: v.to_string(),
+        events: Vec::new(),
+    };
+    match (call.protocol, call.service) {
+        (Protocol::Json, "organizations" | "cloudtrail") => {
+            let org = call.service == "organizations";
+            let req = Req::parse(ctx.request, org)?;
             let mut st = app.state();
-            let out = if call.service == "organizations" {
+            // Logging is judged on the state before the call (assumptions.rs).
+            let snap = publish::snapshot(&st);
+            let out = if org {
                 organizations::handle(&mut st, caller, &call.operation, &req)?
             } else {
                 cloudtrail::handle(&mut st, caller, &call.operation, &req)?
             };
-            Ok(out.to_string())
+            let events = publish::api_call_events(&st, &snap, ctx, &out);
+            Ok(Dispatched {
+                body: out.to_string(),
+                events,
+            })
         }
-        Protocol::Query => {
+        (Protocol::Json, "sqs") => {
+            let req = Req::parse(ctx.request, false)?;
+            let mut st = app.state();
+            sqs::handle(&mut st, caller, &call.operation, &req, base_url).map(plain)
+        }
+        (Protocol::Json, _) if call.operation == "PutEvents" => {
+            let req = Req::parse(ctx.request, false)?;
+            let (out, events) =
+                eventbridge::put_events(caller, &req, &crate::rules::iso8601(now()))?;
+            let events = events
+                .into_iter()
+                .map(|event| Outgoing {
+                    account: caller.account.clone(),
+                    region: caller.region.clone(),
+                    event,
+                    logged: true,
+                })
+                .collect();
+            Ok(Dispatched {
+                body: out.to_string(),
+                events,
+            })
+        }
+        (Protocol::Json, _) => {
+            let req = Req::parse(ctx.request, false)?;
+            let mut st = app.state();
+            eventbridge::handle(&mut st, caller, &call.operation, &req).map(plain)
+        }
+        (Protocol::Query, _) => {
             let mut st = app.state();
             let inner = sts::handle(&mut st, caller, &call.operation, params)?;
-            Ok(sts::success_xml(&call.operation, &inner, &request_id()))
+            Ok(Dispatched {
+                body: sts::success_xml(&call.operation, &inner, &request_id()),
+                events: Vec::new(),
+            })
         }
     }
-}
-
-// ---- test hooks ----
-
-fn hook_json(status: StatusCode, v: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
-}
-
-fn bad_hook_request(msg: impl std::fmt::Display) -> Response {
-    hook_json(StatusCode::BAD_REQUEST, json!({"error": msg.to_string()}))
-}
-
-async fn get_calls(AxState(app): AxState<Shared>) -> Response {
-    hook_json(StatusCode::OK, json!({"calls": app.hooks().calls}))
-}
-
-async fn clear_calls(AxState(app): AxState<Shared>) -> Response {
-    app.hooks().calls.clear();
-    hook_json(StatusCode::OK, json!({}))
-}
-
-async fn get_counters(AxState(app): AxState<Shared>) -> Response {
-    hook_json(StatusCode::OK, app.hooks().counters())
-}
-
-async fn get_faults(AxState(app): AxState<Shared>) -> Response {
-    hook_json(StatusCode::OK, json!({"faults": app.hooks().faults}))
-}
-
-async fn add_fault(AxState(app): AxState<Shared>, body: Bytes) -> Response {
-    let fault: Fault = match serde_json::from_slice(&body) {
-        Ok(f) => f,
-        Err(e) => return bad_hook_request(e),
-    };
-    match app.hooks().add_fault(fault) {
-        Ok(id) => hook_json(StatusCode::OK, json!({"id": id})),
-        Err(e) => bad_hook_request(e),
-    }
-}
-
-async fn clear_faults(AxState(app): AxState<Shared>) -> Response {
-    app.hooks().faults.clear();
-    hook_json(StatusCode::OK, json!({}))
-}
-
-async fn get_state(AxState(app): AxState<Shared>) -> Response {
-    let st = app.state();
-    match serde_json::to_value(&*st) {
-        Ok(v) => hook_json(StatusCode::OK, v),
-        Err(e) => hook_json(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"error": e.to_string()}),
-        ),
-    }
-}
-
-/// Back to the startup organization; the call log and faults are cleared too.
-async fn reset(AxState(app): AxState<Shared>) -> Response {
-    *app.state() = State::new(app.initial.clone());
-    let mut h = app.hooks();
-    h.calls.clear();
-    h.faults.clear();
-    hook_json(StatusCode::OK, json!({}))
-}
-
-async fn get_config(AxState(app): AxState<Shared>) -> Response {
-    let st = app.state();
-    hook_json(
-        StatusCode::OK,
-        serde_json::to_value(&st.config).unwrap_or(Value::Null),
-    )
-}
-
-async fn patch_config(AxState(app): AxState<Shared>, body: Bytes) -> Response {
-    let patch: ConfigPatch = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => return bad_hook_request(e),
-    };
-    let mut st = app.state();
-    match patch.apply(&mut st.config) {
-        Ok(()) => hook_json(
-            StatusCode::OK,
-            serde_json::to_value(&st.config).unwrap_or(Value::Null),
-        ),
-        Err(e) => bad_hook_request(e),
-    }
-}
-
-async fn get_assumptions() -> Response {
-    let list: Vec<Value> = assumptions::ASSUMPTIONS
-        .iter()
-        .map(|(id, text)| json!({"id": id, "assumption": text}))
-        .collect();
-    hook_json(StatusCode::OK, json!({"assumptions": list}))
 }

@@ -87,6 +87,7 @@ pub struct Session {
     pub account: String,
     pub role_arn: String,
     pub session_name: String,
+    pub created: f64,
     pub expiration: f64,
 }
 
@@ -105,6 +106,8 @@ pub struct State {
     pub sessions: BTreeMap<String, Session>,
     /// Accounts that have ever created an event data store (the Lake new-customer gate).
     pub lake_users: BTreeSet<String>,
+    pub sqs: crate::sqs::SqsState,
+    pub events: crate::eventbridge::EventBridgeState,
     /// When the organization was created (JoinedTimestamp of every account).
     pub created: f64,
     #[serde(skip)]
@@ -140,6 +143,8 @@ impl State {
             event_data_stores: Vec::new(),
             sessions: BTreeMap::new(),
             lake_users: BTreeSet::new(),
+            sqs: Default::default(),
+            events: Default::default(),
             created,
             next_id: 1,
         }

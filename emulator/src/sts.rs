@@ -98,6 +98,7 @@ fn assume_role(st: &mut State, c: &Caller, p: &BTreeMap<String, String>) -> ApiR
             account,
             role_arn: role_arn.clone(),
             session_name: session.clone(),
+            created: now(),
             expiration,
         },
     );

@@ -171,6 +171,7 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
         ctx: &ctx,
         obj: &*obj,
         changed_by: ctx.triggers.take_attribution(&key),
+        checkpointed: std::sync::Mutex::new(None),
     };
     let outcome = if obj.management_policy() == ManagementPolicy::Observe {
         observe_only::reconcile(&*obj, &ctx, &mut status).await?
@@ -188,7 +189,10 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
             }
         }
     };
-    write_status(&ctx, &*obj, status, &outcome).await?;
+    // Compared with what is stored: a checkpoint may have changed it since it was read
+    // (skipping this write then would leave the checkpoint's status standing).
+    let stored = report.checkpointed.into_inner().expect("checkpoint poisoned");
+    write_status(&ctx, &*obj, stored.as_ref().or(obj.status()), status, &outcome).await?;
     let resync = jittered(K::resync(&ctx));
     let action = next_action(&outcome, resync);
     if action == Action::await_change() {
@@ -222,11 +226,13 @@ async fn cleanup<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action
 }
 
 /// Publishes act's events about `obj` and writes its checkpoints.
-struct Publisher<'a, K> {
+struct Publisher<'a, K: Reconciled> {
     ctx: &'a Context,
     obj: &'a K,
     /// Who made the AWS API call this reconcile answers, if an event said so.
     changed_by: Option<Attribution>,
+    /// The status the last checkpoint wrote.
+    checkpointed: std::sync::Mutex<Option<K::Status>>,
 }
 
 impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
@@ -239,8 +245,11 @@ impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
     }
 
     async fn checkpoint(&self, status: &K::Status, outcome: &Outcome) {
-        if let Err(e) = write_status(self.ctx, self.obj, status.clone(), outcome).await {
-            tracing::warn!(kind = K::KIND, %e, "status write before a step failed");
+        let stored = self.checkpointed.lock().expect("checkpoint poisoned").clone();
+        let stored = stored.as_ref().or(self.obj.status());
+        match write_status(self.ctx, self.obj, stored, status.clone(), outcome).await {
+            Ok(written) => *self.checkpointed.lock().expect("checkpoint poisoned") = Some(written),
+            Err(e) => tracing::warn!(kind = K::KIND, %e, "status write before a step failed"),
         }
     }
 

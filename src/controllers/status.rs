@@ -26,14 +26,16 @@ pub trait KindStatus: Clone + Default + PartialEq + Serialize + Send + Sync {
     fn forget_observations(&mut self);
 }
 
-/// Write `status` with its conditions for `outcome`, unless that is what is stored: a
-/// converged object's status never changes.
+/// Write `status` with its conditions for `outcome`, unless that is what is `stored` (the
+/// object's status as read, or as this reconcile last wrote it): a converged object's
+/// status never changes. Returns the status as it now stands.
 pub async fn write_status<K: Reconciled>(
     ctx: &Context,
     obj: &K,
+    stored: Option<&K::Status>,
     mut status: K::Status,
     outcome: &Outcome,
-) -> Result<()> {
+) -> Result<K::Status> {
     let generation = obj.meta().generation;
     let kind_conditions = K::kind_conditions(&status, outcome);
     let conditions = outcome::conditions(
@@ -44,10 +46,11 @@ pub async fn write_status<K: Reconciled>(
         &now(),
     );
     status.set_observed(generation, conditions);
-    if obj.status() == Some(&status) {
-        return Ok(());
+    if stored == Some(&status) {
+        return Ok(status);
     }
-    patch_status::<K>(ctx, &obj.name_any(), status).await
+    patch_status::<K>(ctx, &obj.name_any(), &status).await?;
+    Ok(status)
 }
 
 /// Write `status` with server-side apply: deterministic, owned by the operator. Through

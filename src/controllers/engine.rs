@@ -191,8 +191,18 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
     };
     // Compared with what is stored: a checkpoint may have changed it since it was read
     // (skipping this write then would leave the checkpoint's status standing).
-    let stored = report.checkpointed.into_inner().expect("checkpoint poisoned");
-    write_status(&ctx, &*obj, stored.as_ref().or(obj.status()), status, &outcome).await?;
+    let stored = report
+        .checkpointed
+        .into_inner()
+        .expect("checkpoint poisoned");
+    write_status(
+        &ctx,
+        &*obj,
+        stored.as_ref().or(obj.status()),
+        status,
+        &outcome,
+    )
+    .await?;
     let resync = jittered(K::resync(&ctx));
     let action = next_action(&outcome, resync);
     if action == Action::await_change() {
@@ -245,7 +255,11 @@ impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
     }
 
     async fn checkpoint(&self, status: &K::Status, outcome: &Outcome) {
-        let stored = self.checkpointed.lock().expect("checkpoint poisoned").clone();
+        let stored = self
+            .checkpointed
+            .lock()
+            .expect("checkpoint poisoned")
+            .clone();
         let stored = stored.as_ref().or(self.obj.status());
         match write_status(self.ctx, self.obj, stored, status.clone(), outcome).await {
             Ok(written) => *self.checkpointed.lock().expect("checkpoint poisoned") = Some(written),

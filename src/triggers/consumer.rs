@@ -150,7 +150,7 @@ fn age(call: &ApiCall, sent_at: Option<SystemTime>) -> Option<Duration> {
     let now = SystemTime::now();
     let at = Timestamp::from_str(&call.time)
         .ok()
-        .and_then(|t| SystemTime::try_from(t).ok())
+        .map(SystemTime::from)
         .or(sent_at)?;
     now.duration_since(at).ok()
 }

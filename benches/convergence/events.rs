@@ -87,7 +87,7 @@ fn published_ms(emu: &Emulator, name: &str) -> Option<f64> {
     })
 }
 
-/// `n` trails with events on; `samples` times a person stops one (in turn) and the time
+/// `n` trails with events on, the operator at its default pacing; `samples` times a person stops one (in turn) and the time
 /// from its event's publication to the operator's StartLogging is taken. With `drop_rate`
 /// the emulator drops that share of events: those wait for the resync (`resync_secs`, 0 =
 /// the default hour — too long to wait for here, so the dropped-events row uses a shorter
@@ -102,7 +102,12 @@ pub async fn tamper_response(
     b.cluster.clean().await;
     let emu = aws::fresh_emulator();
     let queue = events_queue(&emu).await;
-    let mut op = b.launch_with(&emu, false, resync_secs, &["--events-queue-url", &queue]);
+    // Default settings throughout: the default pacing too (the launcher lifts it unless
+    // told), so a restore's StartLogging waits its turn under CloudTrail's write quota.
+    let pacing = crate::quota::default_pacing();
+    let mut flags: Vec<&str> = pacing.iter().map(String::as_str).collect();
+    flags.extend(["--events-queue-url", queue.as_str()]);
+    let mut op = b.launch_with(&emu, false, resync_secs, &flags);
     tokio::task::block_in_place(|| op.wait_ready());
     b.cluster
         .create(TRUSTED_ACCESS, "cloudtrail", cluster::trusted_access_spec())

@@ -15,7 +15,7 @@ use crate::support::hooks::peak_per_second;
 
 /// The operator's default pacing, spelled out (`run` without the flags is the same; the
 /// shared launcher lifts pacing unless told).
-fn default_pacing() -> [String; 4] {
+pub(crate) fn default_pacing() -> [String; 4] {
     [
         "--aws-read-rate".into(),
         Rates::DEFAULT.read.to_string(),

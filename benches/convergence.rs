@@ -8,7 +8,8 @@
 //! operator's /metrics and /proc. Nothing is asserted about timing; the table is printed
 //! and written to target/bench/results.json. Method and caveats: docs/benchmarks.md.
 //!
-//! `cargo bench --bench convergence -- --quick` runs small sizes (for development).
+//! `cargo bench --bench convergence -- --quick` runs small sizes (for development);
+//! `-- --events-only` only the rows of AWS API call events.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -37,5 +38,6 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(scenarios::run_all(quick));
+    let events_only = std::env::args().any(|a| a == "--events-only");
+    runtime.block_on(scenarios::run_all(quick, events_only));
 }

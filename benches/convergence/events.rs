@@ -14,6 +14,8 @@ use crate::support::{self, AKID_ADMIN, AKID_MANAGEMENT, Emulator};
 
 const QUEUE: &str = "orgtrail-operator-events";
 const RULE: &str = "orgtrail-operator-api-calls";
+/// Time between two timed stops.
+const SAMPLE_GAP: Duration = Duration::from_millis(1500);
 const PATTERN: &str = include_str!("../../deploy/events/event-pattern.json");
 
 /// The queue and the rule, as docs/events.md sets them up; the queue URL.
@@ -139,6 +141,10 @@ pub async fn tamper_response(
     let mut latencies = Vec::new();
     let mut unrestored = 0;
     for i in 0..samples {
+        // Stops further apart than CloudTrail's write quota (1 call per second, which the
+        // default pacing keeps): back to back, each StartLogging would wait for the
+        // previous one's second and the figure would show the quota, not the response.
+        tokio::time::sleep(SAMPLE_GAP).await;
         let name = &names[i % n];
         stop_logging_by_hand(&emu, name).await;
         let started = Instant::now();
@@ -158,6 +164,13 @@ pub async fn tamper_response(
         }
         op.assert_alive();
     }
+    // The call log goes with the operator logs: where a restoration's time went.
+    let log = b.logs.join(format!(
+        "events-{n}-drop{}-calls.json",
+        (drop_rate * 100.0) as u32
+    ));
+    let calls = tokio::task::block_in_place(|| emu.calls());
+    let _ = std::fs::write(&log, serde_json::to_string(&calls).unwrap_or_default());
     let stats = Stats::of(latencies.clone());
     let resync = if resync_secs == 0 {
         "default resync".to_owned()

@@ -39,7 +39,7 @@ struct Sizes {
     event_samples: usize,
 }
 
-pub async fn run_all(quick: bool) {
+pub async fn run_all(quick: bool, events_only: bool) {
     let sizes = if quick {
         Sizes {
             creates: vec![1, 10],
@@ -51,7 +51,7 @@ pub async fn run_all(quick: bool) {
             pass: 50,
             throttled: 5,
             outage: Duration::from_secs(10),
-            events_at: vec![1, 10],
+            events_at: quick_events_at(),
             event_samples: 5,
         }
     } else {
@@ -90,37 +90,11 @@ pub async fn run_all(quick: bool) {
         .set("started_unix", epoch_ms(SystemTime::now()) / 1000.0);
     let started = Instant::now();
 
-    startup(&mut b, &sizes).await;
-    b.save();
-    for &n in &sizes.creates {
-        create(&mut b, n, sizes.steady_at.contains(&n), &sizes).await;
-        b.save();
+    // `-- --events-only`: just the rows of AWS API call events (issue 12).
+    if !events_only {
+        others(&mut b, &sizes).await;
     }
-    let largest = sizes.reenables.iter().copied().max();
-    for &n in &sizes.reenables {
-        reenable(&mut b, n, Some(n) == largest, &sizes, false).await;
-        b.save();
-    }
-    if let Some(n) = largest {
-        reenable(&mut b, n, false, &sizes, true).await;
-        b.save();
-    }
-    crate::quota::resync_pass(&mut b, sizes.pass).await;
-    b.save();
-    crate::quota::throttling_recovery(&mut b, sizes.throttled, sizes.outage).await;
-    b.save();
-    for &n in &sizes.events_at {
-        crate::events::tamper_response(&mut b, n, sizes.event_samples, 0.0, 0).await;
-        b.save();
-    }
-    if let Some(&n) = sizes.events_at.iter().max() {
-        // Dropped events wait for the resync: 30 s here, the default hour in production.
-        crate::events::tamper_response(&mut b, n, sizes.event_samples, 0.1, 30).await;
-        b.save();
-        let window = Duration::from_secs(if quick { 20 } else { 60 });
-        crate::events::reads_per_hour(&mut b, n, 10, window).await;
-        b.save();
-    }
+    events(&mut b, &sizes, quick).await;
     b.cluster.clean().await;
     b.report
         .set("bench_seconds", started.elapsed().as_secs_f64());
@@ -128,10 +102,55 @@ pub async fn run_all(quick: bool) {
     println!("wrote {}", b.save().display());
 }
 
+async fn others(b: &mut Bench, sizes: &Sizes) {
+    startup(b, sizes).await;
+    b.save();
+    for &n in &sizes.creates {
+        create(b, n, sizes.steady_at.contains(&n), sizes).await;
+        b.save();
+    }
+    let largest = sizes.reenables.iter().copied().max();
+    for &n in &sizes.reenables {
+        reenable(b, n, Some(n) == largest, sizes, false).await;
+        b.save();
+    }
+    if let Some(n) = largest {
+        reenable(b, n, false, sizes, true).await;
+        b.save();
+    }
+    crate::quota::resync_pass(b, sizes.pass).await;
+    b.save();
+    crate::quota::throttling_recovery(b, sizes.throttled, sizes.outage).await;
+    b.save();
+}
+
+async fn events(b: &mut Bench, sizes: &Sizes, quick: bool) {
+    for &n in &sizes.events_at {
+        crate::events::tamper_response(b, n, sizes.event_samples, 0.0, 0).await;
+        b.save();
+    }
+    if let Some(&n) = sizes.events_at.iter().max() {
+        // Dropped events wait for the resync: 30 s here, the default hour in production.
+        crate::events::tamper_response(b, n, sizes.event_samples, 0.1, 30).await;
+        b.save();
+        let window = Duration::from_secs(if quick { 20 } else { 60 });
+        crate::events::reads_per_hour(b, n, 10, window).await;
+        b.save();
+    }
+}
+
+/// `ORGTRAIL_BENCH_EVENTS_AT=1,100` overrides the quick run's event sizes.
+fn quick_events_at() -> Vec<usize> {
+    std::env::var("ORGTRAIL_BENCH_EVENTS_AT")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 10])
+}
+
 pub(crate) struct Bench {
     pub(crate) cluster: Cluster,
     kubeconfig: String,
-    logs: PathBuf,
+    pub(crate) logs: PathBuf,
     pub(crate) report: Report,
     launches: usize,
 }

@@ -208,6 +208,12 @@ impl Bucket {
     /// Hand out permits as the rate allows, one waiter at a time, until nobody waits.
     async fn drain(self: Arc<Self>) {
         loop {
+            // Take a permit only for someone waiting: one taken for nobody is lost, and
+            // the next caller would queue for a whole period behind it — at 1 write per
+            // second, every StartLogging after a busy moment waited up to a second.
+            if self.stop_if_idle() {
+                return;
+            }
             self.limiter.until_ready().await;
             let mut queue = lock(&self.queue);
             match queue.next() {
@@ -220,6 +226,24 @@ impl Bucket {
                 }
             }
         }
+    }
+}
+
+impl Bucket {
+    /// Stop draining when nobody waits; whether it stopped.
+    fn stop_if_idle(&self) -> bool {
+        let mut queue = lock(&self.queue);
+        // Callers that gave up need no permit either.
+        while queue.urgent.front().is_some_and(|tx| tx.is_closed()) {
+            queue.urgent.pop_front();
+        }
+        while queue.routine.front().is_some_and(|tx| tx.is_closed()) {
+            queue.routine.pop_front();
+        }
+        if queue.is_empty() {
+            queue.draining = false;
+        }
+        !queue.draining
     }
 }
 
@@ -291,6 +315,28 @@ mod tests {
                 .permit("cloudtrail", "eu-west-1", "StartLogging")
                 .await,
             Duration::ZERO
+        );
+    }
+
+    /// After a queued moment the next caller that comes once the rate allows goes at once:
+    /// no permit is spent on nobody (it was: the next StartLogging after any burst waited
+    /// for a second that nobody used).
+    #[tokio::test]
+    async fn no_permit_is_taken_when_nobody_waits() {
+        let limits = RateLimits::new(Rates {
+            read: 2.0,
+            write: 0.0,
+        });
+        let permit = || limits.permit("cloudtrail", "eu-west-1", "GetTrail");
+        assert_eq!(permit().await, Duration::ZERO);
+        // Queues for the next slot, 500 ms on.
+        assert!(permit().await >= Duration::from_millis(400));
+        // 750 ms after that one: its successor's slot (500 ms) has passed unused.
+        tokio::time::sleep(Duration::from_millis(750)).await;
+        assert_eq!(
+            permit().await,
+            Duration::ZERO,
+            "a permit was spent on nobody"
         );
     }
 

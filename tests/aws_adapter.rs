@@ -21,6 +21,8 @@ mod organizations;
 mod resilience;
 #[path = "aws_adapter/scope_conversion.rs"]
 mod scope_conversion;
+#[path = "aws_adapter/settings.rs"]
+mod settings;
 #[path = "aws_adapter/trail_errors.rs"]
 mod trail_errors;
 #[path = "aws_adapter/trails.rs"]

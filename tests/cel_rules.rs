@@ -233,6 +233,11 @@ fn org_trail_rules() {
             "eventSelectors": [{"readWriteType": "All", "includeManagementEvents": true,
                 "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::bucket/"]}]}]}}),
         json!({"spec": {"isMultiRegionTrail": false, "includeGlobalServiceEvents": false}}),
+        json!({"spec": {"recursiveLogging": false,
+            "insightSelectors": ["ApiCallRateInsight", "ApiErrorRateInsight"],
+            "insightEventCategories": {"ApiCallRateInsight": ["Management", "Data"], "ApiErrorRateInsight": ["Data"]},
+            "aggregationConfigurations": [{"templates": ["API_ACTIVITY", "USER_ACTIONS"], "eventCategory": "Data"}]}}),
+        json!({"spec": {"aggregationConfigurations": []}}),
     ];
     let cases = [
         create(json!({"spec": {"name": "ab"}}), TRAIL_NAME_MSG),
@@ -304,6 +309,34 @@ fn org_trail_rules() {
             "insightSelectors must not repeat a type",
         ),
         create(
+            json!({"spec": {"insightSelectors": ["ApiErrorRateInsight"],
+                            "insightEventCategories": {"ApiCallRateInsight": ["Data"]}}}),
+            "insightEventCategories may only name types listed in insightSelectors",
+        ),
+        create(
+            json!({"spec": {"insightEventCategories": {"ApiCallRateInsight": ["Data"]}}}),
+            "insightEventCategories may only name types listed in insightSelectors",
+        ),
+        create(
+            json!({"spec": {"insightSelectors": ["ApiCallRateInsight"],
+                            "insightEventCategories": {"ApiCallRate": ["Data"]}}}),
+            "keys must be Insights types: ApiCallRateInsight or ApiErrorRateInsight",
+        ),
+        create(
+            json!({"spec": {"insightSelectors": ["ApiCallRateInsight"],
+                            "insightEventCategories": {"ApiCallRateInsight": ["Data", "Data"]}}}),
+            "each type takes one or both of Management and Data, without repeats",
+        ),
+        create(
+            json!({"spec": {"insightSelectors": ["ApiCallRateInsight"],
+                            "insightEventCategories": {"ApiCallRateInsight": []}}}),
+            "each type takes one or both of Management and Data, without repeats",
+        ),
+        create(
+            json!({"spec": {"aggregationConfigurations": [{"templates": ["API_ACTIVITY", "API_ACTIVITY"]}]}}),
+            "aggregationConfigurations templates must not repeat",
+        ),
+        create(
             json!({"spec": {"tags": fifty_one_tags()}}),
             "at most 50 tags are allowed",
         ),
@@ -332,6 +365,15 @@ fn org_event_data_store_rules() {
             "tags": {"team": "security"}}}),
         json!({"spec": {"retentionPeriod": 2557, "billingMode": "FIXED_RETENTION_PRICING"}}),
         json!({"spec": {"retentionPeriod": 7}}),
+        json!({"spec": {"maxEventSize": "Large",
+            "contextKeySelectors": [{"type": "TagContext", "equals": ["Environment"]},
+                                    {"type": "RequestContext", "equals": ["aws:SourceVpc"]}],
+            "federationEnabled": true, "federationRoleArn": "arn:aws:iam::111111111111:role/LakeFederation",
+            "resourcePolicy": "{\"Version\": \"2012-10-17\", \"Statement\": []}",
+            "insightSelectors": ["ApiCallRateInsight"],
+            "insightsDestination": "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f"}}),
+        json!({"spec": {"maxEventSize": "Standard", "contextKeySelectors": [], "federationEnabled": false,
+                        "insightSelectors": []}}),
     ];
     let cases = [
         create(
@@ -394,6 +436,46 @@ fn org_event_data_store_rules() {
         create(
             json!({"spec": {"tags": {"": "empty key"}}}),
             TAGS_FORMAT_MSG,
+        ),
+        create(
+            json!({"spec": {"contextKeySelectors": [{"type": "TagContext", "equals": ["Environment"]}]}}),
+            "contextKeySelectors need maxEventSize: Large",
+        ),
+        create(
+            json!({"spec": {"maxEventSize": "Standard",
+                            "contextKeySelectors": [{"type": "TagContext", "equals": ["Environment"]}]}}),
+            "contextKeySelectors need maxEventSize: Large",
+        ),
+        create(
+            json!({"spec": {"maxEventSize": "Large",
+                            "contextKeySelectors": [{"type": "TagContext", "equals": ["a"]},
+                                                    {"type": "TagContext", "equals": ["b"]}]}}),
+            "contextKeySelectors takes each type (TagContext, RequestContext) at most once",
+        ),
+        create(
+            json!({"spec": {"federationEnabled": true}}),
+            "federationEnabled: true needs federationRoleArn",
+        ),
+        create(
+            json!({"spec": {"federationEnabled": true, "federationRoleArn": "arn:aws:iam::111111111111:user/bob"}}),
+            "must be an IAM role ARN, e.g. arn:aws:iam::111111111111:role/CloudTrailToCloudWatch",
+        ),
+        create(
+            json!({"spec": {"resourcePolicy": "Allow everyone"}}),
+            "resourcePolicy must be a JSON policy document ({...})",
+        ),
+        create(
+            json!({"spec": {"insightSelectors": ["ApiCallRateInsight"]}}),
+            "insightSelectors need insightsDestination, the event data store that receives the Insights events",
+        ),
+        create(
+            json!({"spec": {"insightSelectors": ["ApiCallRateInsight", "ApiCallRateInsight"],
+                            "insightsDestination": "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/x"}}),
+            "insightSelectors must not repeat a type",
+        ),
+        create(
+            json!({"spec": {"insightSelectors": ["ApiCallRateInsight"], "insightsDestination": "my-insights-store"}}),
+            "must be an event data store ARN, e.g. arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE",
         ),
     ];
     let exercised = check_kind(&crd, &valid, &cases);

@@ -22,7 +22,7 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
     ),
     (
         "member-write-error",
-        "A member account (not the delegated admin) that updates, deletes, starts/stops, tags or puts selectors on an organization trail by ARN gets NotOrganizationMasterAccountException.",
+        "A member account (not the delegated admin) that updates, deletes, starts/stops, tags or puts selectors or an event configuration on an organization trail by ARN gets NotOrganizationMasterAccountException.",
     ),
     (
         "delegated-admin-convert-error",
@@ -152,6 +152,86 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
         "sqs-message-size",
         "MaximumMessageSize defaults to 262144 and accepts 1024 to 1048576; message attributes are refused with UnsupportedOperation.",
     ),
+    (
+        "event-configuration-defaults",
+        "GetEventConfiguration on a store never configured answers MaxEventSize Standard (the user guide's default) and no ContextKeySelectors; on a trail, TrailARN and no AggregationConfigurations. Empty lists are omitted from responses, not sent as [].",
+    ),
+    (
+        "event-configuration-replaces",
+        "PutEventConfiguration replaces the whole configuration of its resource: on a store an omitted MaxEventSize becomes Standard and omitted ContextKeySelectors none; on a trail omitted AggregationConfigurations turn aggregation off.",
+    ),
+    (
+        "event-configuration-wrong-kind",
+        "PutEventConfiguration with MaxEventSize or ContextKeySelectors for a trail, AggregationConfigurations for a store, or both or neither of TrailName and EventDataStore (also on GetEventConfiguration) fails with InvalidParameterCombinationException.",
+    ),
+    (
+        "context-keys-need-large",
+        "ContextKeySelectors without MaxEventSize Large fail with InvalidParameterCombinationException.",
+    ),
+    (
+        "context-key-rules",
+        "Two ContextKeySelectors of one Type, or a RequestContext key that is neither one of the IAM global condition keys the user guide lists for enriched events (compared case-insensitively) nor aws:PrincipalTag/<key>, fail with InvalidParameterException; TagContext keys are checked only against the model.",
+    ),
+    (
+        "event-context-slr",
+        "The first TagContext selector creates AWSServiceRoleForCloudTrailEventContext in the store owner's account; if it is missing and the caller is denied iam:CreateServiceLinkedRole the put fails with InsufficientIAMAccessPermissionException.",
+    ),
+    (
+        "aggregation-needs-data-events",
+        "AggregationConfigurations on a trail whose selectors log no data events fail with InvalidParameterCombinationException; a repeated template fails with InvalidParameterException.",
+    ),
+    (
+        "event-configuration-category",
+        "Put/GetEventConfiguration on a store whose selectors select none of Management, Data and NetworkActivity (an Insights, Config or integration store) fail with InvalidEventDataStoreCategoryException.",
+    ),
+    (
+        "insights-repeats",
+        "A repeated InsightType or EventCategories value fails with InvalidInsightSelectorsException; an empty EventCategories list means Management.",
+    ),
+    (
+        "insights-store-parameters",
+        "PutInsightSelectors with an empty list and EventDataStore alone turns the store's Insights off; enabling needs InsightsDestination (InvalidParameterCombinationException otherwise); a destination store of another account fails with InvalidParameterException.",
+    ),
+    (
+        "insights-org-store",
+        "The delegated administrator changing Insights on an organization event data store gets NotOrganizationMasterAccountException (the user guide allows it to the management account only).",
+    ),
+    (
+        "federation-immediate",
+        "EnableFederation and DisableFederation take effect at once: responses and GetEventDataStore show ENABLED or DISABLED, never ENABLING/DISABLING, so ConcurrentModificationException only comes from an injected error fault.",
+    ),
+    (
+        "federation-repeat",
+        "EnableFederation on a federated store fails with EventDataStoreFederationEnabledException (the user guide: only one account enables it); DisableFederation on a store that is not federated succeeds.",
+    ),
+    (
+        "federation-role",
+        "FederationRoleArn must be arn:aws:iam::<caller's account>:role/<name> (the role must exist in your account), else InvalidParameterException; the role's existence is not checked, and FederationRoleArn disappears from GetEventDataStore when federation is disabled.",
+    ),
+    (
+        "federation-permissions",
+        "A caller denied iam:PassRole, iam:GetRole, glue:CreateDatabase, glue:CreateTable or lakeformation:RegisterResource (enable), or glue:DeleteTable or lakeformation:DeregisterResource (disable), gets AccessDeniedException naming the action.",
+    ),
+    (
+        "federated-delete-order",
+        "DeleteEventDataStore checks termination protection before federation.",
+    ),
+    (
+        "resource-policy-owner",
+        "Only the account owning an event data store puts or deletes its resource-based policy; the delegated administrator may read an organization store's policy but gets OperationNotPermittedException on put or delete.",
+    ),
+    (
+        "resource-policy-validation",
+        "ResourcePolicyNotValidException for invalid JSON, no Statement, an Effect other than Allow or Deny, a Principal other than \"*\", {\"AWS\": \"*\" / account ids / IAM or STS ARNs} or {\"Service\": \"<name>.amazonaws.com\"}, a Version other than 2012-10-17 or 2008-10-17, or an Action outside the user guide's list for event data stores (wildcards allowed); Resource and Condition are not checked.",
+    ),
+    (
+        "delegated-admin-resource-policy",
+        "For an organization store while CloudTrail delegated administrators exist, Put/GetResourcePolicy return DelegatedAdminResourcePolicy: one Allow statement for arn:aws:iam::<admin>:root on the store ARN with the actions of DELEGATED_ADMIN_POLICY_ACTIONS; GetResourcePolicy then succeeds without a ResourcePolicy.",
+    ),
+    (
+        "resource-policy-other-types",
+        "Dashboard and channel ARNs get ResourceNotFoundException (the emulator has none); other CloudTrail resource types get ResourceTypeNotSupportedException.",
+    ),
 ];
 
 pub const EVENTBRIDGE_SQS_SENDER_ID: &str = "events.amazonaws.com";
@@ -165,6 +245,37 @@ pub const EDS_CREATE_RESPONSE_STATUS: &str = "CREATED";
 pub const EDS_STATUS_WITHOUT_INGESTION: &str = "STOPPED_INGESTION";
 pub const TAGS_OUTSIDE_HOME_REGION_ERROR: &str = "InvalidHomeRegionException";
 pub const LAKE_CLOSED_ERROR: &str = "OperationNotPermittedException";
+pub const EVENT_CONFIGURATION_SIZE_WHEN_OMITTED: &str = "Standard";
+pub const CONTEXT_KEYS_WITHOUT_LARGE_ERROR: &str = "InvalidParameterCombinationException";
+pub const AGGREGATION_WITHOUT_DATA_EVENTS_ERROR: &str = "InvalidParameterCombinationException";
+pub const INSIGHTS_DESTINATION_OTHER_ACCOUNT_ERROR: &str = "InvalidParameterException";
+pub const FEDERATION_ROLE_INVALID_ERROR: &str = "InvalidParameterException";
+pub const RESOURCE_POLICY_NOT_OWNER_ERROR: &str = "OperationNotPermittedException";
+/// What the generated DelegatedAdminResourcePolicy allows: the user guide's delegated
+/// administrator capabilities on organization event data stores.
+pub const DELEGATED_ADMIN_POLICY_ACTIONS: &[&str] = &[
+    "cloudtrail:GetEventDataStore",
+    "cloudtrail:UpdateEventDataStore",
+    "cloudtrail:DeleteEventDataStore",
+    "cloudtrail:RestoreEventDataStore",
+    "cloudtrail:StartEventDataStoreIngestion",
+    "cloudtrail:StopEventDataStoreIngestion",
+    "cloudtrail:EnableFederation",
+    "cloudtrail:DisableFederation",
+    "cloudtrail:GetEventConfiguration",
+    "cloudtrail:PutEventConfiguration",
+    "cloudtrail:GetInsightSelectors",
+    "cloudtrail:StartQuery",
+    "cloudtrail:DescribeQuery",
+    "cloudtrail:GetQueryResults",
+    "cloudtrail:ListQueries",
+    "cloudtrail:CancelQuery",
+    "cloudtrail:GenerateQuery",
+    "cloudtrail:GenerateQueryResultsSummary",
+    "cloudtrail:AddTags",
+    "cloudtrail:RemoveTags",
+    "cloudtrail:ListTags",
+];
 
 /// Whether an operation counts as a read or a write in the call log.
 pub fn call_kind(operation: &str) -> &'static str {

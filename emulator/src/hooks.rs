@@ -31,6 +31,9 @@ pub enum FaultKind {
     Throttle,
     Error5xx,
     Latency,
+    /// Any modelled 4xx error by its code, e.g. `ConcurrentModificationException`, which the
+    /// SDKs don't retry and the emulator never raises by itself (see assumptions.rs).
+    Error,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +53,8 @@ pub struct Fault {
     pub latency_ms: Option<u64>,
     /// HTTP status for error5xx (500 default, 503 gives ServiceUnavailable).
     pub status: Option<u16>,
+    /// The error code (wire `__type`) for kind `error`.
+    pub code: Option<String>,
 }
 
 impl Fault {
@@ -62,6 +67,17 @@ impl Fault {
         }
         if self.status.is_some_and(|s| !(500..=599).contains(&s)) {
             return Err("status must be 5xx".into());
+        }
+        let valid_code = self.code.as_deref().is_some_and(|c| {
+            !c.is_empty() && c.len() <= 128 && c.chars().all(|ch| ch.is_ascii_alphanumeric())
+        });
+        match (self.kind, self.code.is_some()) {
+            (FaultKind::Error, _) if !valid_code => {
+                return Err("error faults need code, an alphanumeric error code".into());
+            }
+            (FaultKind::Error, _) => {}
+            (_, true) => return Err("code is only for error faults".into()),
+            (_, false) => {}
         }
         if let Some(s) = &self.service
             && !matches!(
@@ -137,6 +153,12 @@ impl Hooks {
                 FaultKind::Error5xx => {
                     out.error = Some(server_error(service, f.status.unwrap_or(500)))
                 }
+                FaultKind::Error => {
+                    out.error = Some(ApiError::new(
+                        f.code.as_deref().unwrap_or("InternalFailure"),
+                        "Injected error fault.",
+                    ))
+                }
             }
         }
         out
@@ -205,6 +227,7 @@ mod tests {
             rate: None,
             latency_ms: None,
             status: None,
+            code: None,
         }
     }
 
@@ -262,5 +285,28 @@ mod tests {
             .is_err()
         );
         assert!(h.add_fault(fault(FaultKind::Latency)).is_err());
+    }
+
+    #[test]
+    fn error_faults_answer_their_code() {
+        let mut h = Hooks::default();
+        assert!(h.add_fault(fault(FaultKind::Error)).is_err(), "needs a code");
+        assert!(
+            h.add_fault(Fault {
+                code: Some("X".into()),
+                ..fault(FaultKind::Throttle)
+            })
+            .is_err()
+        );
+        h.add_fault(Fault {
+            code: Some("ConcurrentModificationException".into()),
+            operation: Some("EnableFederation".into()),
+            count: Some(1),
+            ..fault(FaultKind::Error)
+        })
+        .unwrap();
+        let e = h.decide("cloudtrail", "EnableFederation").error.unwrap();
+        assert_eq!((e.status, e.code.as_str()), (400, "ConcurrentModificationException"));
+        assert!(h.decide("cloudtrail", "EnableFederation").error.is_none());
     }
 }

@@ -86,18 +86,14 @@ fn describe_organization(st: &State) -> Value {
     }})
 }
 
+/// The Account shape. `Status` was retired on 2026-09-09 (the Organizations model), so only
+/// `State` is sent: a client still reading `Status` finds nothing, as it would on AWS.
 fn account_json(st: &State, a: &AccountConfig) -> Value {
-    let status = if a.state == "ACTIVE" {
-        "ACTIVE"
-    } else {
-        "SUSPENDED"
-    };
     json!({
         "Id": a.id,
         "Arn": rules::account_arn(st.org_id(), st.management(), &a.id),
         "Email": a.display_email(),
         "Name": a.display_name(),
-        "Status": status,
         "State": a.state,
         "JoinedMethod": if a.id == st.management() { "CREATED" } else { "INVITED" },
         "JoinedTimestamp": st.created,

@@ -137,6 +137,34 @@ pub fn member_str(v: &Value, member: &str, ctx: &str) -> ApiResult<Option<String
     }
 }
 
+/// Reads a list member of a nested JSON object.
+pub fn member_list(v: &Value, member: &str, ctx: &str) -> ApiResult<Option<Vec<Value>>> {
+    match v.get(member) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => Ok(Some(a.clone())),
+        Some(_) => Err(ApiError::serialization(format!(
+            "Expected list for member '{ctx}.{member}'"
+        ))),
+    }
+}
+
+/// Reads a list-of-strings member of a nested JSON object.
+pub fn member_str_list(v: &Value, member: &str, ctx: &str) -> ApiResult<Option<Vec<String>>> {
+    let Some(items) = member_list(v, member, ctx)? else {
+        return Ok(None);
+    };
+    items
+        .into_iter()
+        .map(|x| match x {
+            Value::String(s) => Ok(s),
+            _ => Err(ApiError::serialization(format!(
+                "Expected string in member '{ctx}.{member}'"
+            ))),
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Some)
+}
+
 /// Opaque pagination: the token is the decimal offset with a fixed prefix, so a garbage
 /// token is detected (and reported with the service's own error) instead of panicking.
 pub fn decode_token(token: Option<&str>) -> Option<usize> {

@@ -11,6 +11,8 @@ use crate::config::{AccountConfig, Config};
 
 pub const CLOUDTRAIL_PRINCIPAL: &str = "cloudtrail.amazonaws.com";
 pub const CLOUDTRAIL_SLR: &str = "AWSServiceRoleForCloudTrail";
+/// Created when an event data store first uses TagContext keys (enriched events).
+pub const EVENT_CONTEXT_SLR: &str = "AWSServiceRoleForCloudTrailEventContext";
 
 /// Who is calling: derived from the access key (server.rs).
 #[derive(Debug, Clone)]
@@ -51,7 +53,12 @@ pub struct Trail {
     pub event_selectors: Vec<Value>,
     pub advanced_event_selectors: Vec<Value>,
     pub has_custom_event_selectors: bool,
+    /// Normalized InsightSelector objects, each with its EventCategories.
     pub insight_selectors: Vec<Value>,
+    /// false: CloudTrail drops the events of its own log deliveries (AWS default true).
+    pub recursive_logging: bool,
+    /// PutEventConfiguration AggregationConfigurations (data-event aggregation).
+    pub aggregation_configurations: Vec<Value>,
     pub tags: Vec<Tag>,
     pub is_logging: bool,
     pub start_logging_time: Option<f64>,
@@ -77,6 +84,17 @@ pub struct EventDataStore {
     pub kms_key_id: Option<String>,
     pub billing_mode: String,
     pub tags: Vec<Tag>,
+    /// PutEventConfiguration: `Standard` (AWS default) or `Large`.
+    pub max_event_size: String,
+    pub context_key_selectors: Vec<Value>,
+    /// Insights on this (source) store, and the store that receives the Insights events.
+    pub insight_selectors: Vec<Value>,
+    pub insights_destination: Option<String>,
+    /// `ENABLED` or `DISABLED` (transitions are immediate, see assumptions.rs).
+    pub federation_status: String,
+    pub federation_role_arn: Option<String>,
+    /// The resource-based policy JSON text (PutResourcePolicy).
+    pub resource_policy: Option<String>,
     pub created_timestamp: f64,
     pub updated_timestamp: f64,
     pub deletion_time: Option<f64>,
@@ -197,16 +215,24 @@ impl State {
     }
 
     pub fn has_ct_slr(&self, account: &str) -> bool {
-        self.service_linked_roles
-            .get(account)
-            .is_some_and(|r| r.contains(CLOUDTRAIL_SLR))
+        self.has_slr(account, CLOUDTRAIL_SLR)
     }
 
     pub fn ensure_ct_slr(&mut self, account: &str) {
+        self.ensure_slr(account, CLOUDTRAIL_SLR);
+    }
+
+    pub fn has_slr(&self, account: &str, role: &str) -> bool {
+        self.service_linked_roles
+            .get(account)
+            .is_some_and(|r| r.contains(role))
+    }
+
+    pub fn ensure_slr(&mut self, account: &str, role: &str) {
         self.service_linked_roles
             .entry(account.to_string())
             .or_default()
-            .insert(CLOUDTRAIL_SLR.to_string());
+            .insert(role.to_string());
     }
 
     pub fn bucket(&self, name: &str) -> Option<&crate::config::BucketConfig> {

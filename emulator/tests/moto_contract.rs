@@ -77,6 +77,36 @@ const DELIBERATE_DIFFERENCES: &[(&str, &str, &str)] = &[
         "only-moto:LatestDeliveryTime",
         "As above: no log file was ever delivered.",
     ),
+    (
+        "CreateTrail second",
+        "only-emulator:RecursiveLogging",
+        "RecursiveLogging is a member of CreateTrailResponse since botocore 1.44.0 (default true); moto 5.2 predates it.",
+    ),
+    (
+        "UpdateTrail",
+        "only-emulator:RecursiveLogging",
+        "Same as above for UpdateTrailResponse.",
+    ),
+    (
+        "GetTrail by name",
+        "only-emulator:Trail.RecursiveLogging",
+        "The Trail shape has RecursiveLogging since botocore 1.44.0; moto 5.2 predates it.",
+    ),
+    (
+        "GetTrail by ARN",
+        "only-emulator:Trail.RecursiveLogging",
+        "Same as above.",
+    ),
+    (
+        "DescribeTrails all",
+        "only-emulator:trailList[].RecursiveLogging",
+        "Same as above: DescribeTrails returns the Trail shape.",
+    ),
+    (
+        "DescribeTrails by name",
+        "only-emulator:trailList[].RecursiveLogging",
+        "Same as above.",
+    ),
 ];
 
 const BUCKET: &str = "orgtrail-logs";

@@ -7,6 +7,7 @@ pub mod org_event_data_store;
 pub mod org_trail;
 mod rules;
 pub mod selectors;
+pub mod settings;
 pub mod trusted_access;
 
 pub use common::{CLOUDTRAIL_SERVICE_PRINCIPAL, DeletionPolicy, ManagementPolicy};

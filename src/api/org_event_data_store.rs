@@ -7,7 +7,8 @@ use super::common::{
     Conditions, DeletionPolicy, ManagementPolicy, Tags, conditions_schema, default_true,
 };
 use super::rules::*;
-use super::selectors::AdvancedEventSelector;
+use super::selectors::{AdvancedEventSelector, InsightType};
+use super::settings::{ContextKeySelector, MaxEventSize};
 
 /// A CloudTrail Lake event data store collecting the organization's events, owned by the
 /// management account. Like trails, AWS turns it into an account-level store when trusted
@@ -53,6 +54,13 @@ use super::selectors::AdvancedEventSelector;
         description = "Event data store ARN"
     ),
     printcolumn(
+        name = "Federation",
+        type_ = "string",
+        json_path = ".status.federationStatus",
+        priority = 1,
+        description = "Lake query federation (FederationStatus)"
+    ),
+    printcolumn(
         name = "Age",
         type_ = "date",
         json_path = ".metadata.creationTimestamp"
@@ -61,6 +69,9 @@ use super::selectors::AdvancedEventSelector;
 #[x_kube(validation = Rule::new("self.billingMode != 'FIXED_RETENTION_PRICING' || self.retentionPeriod <= 2557").message("retentionPeriod is at most 2557 days with FIXED_RETENTION_PRICING"))]
 #[x_kube(validation = Rule::new("!(oldSelf.billingMode == 'EXTENDABLE_RETENTION_PRICING' && self.billingMode == 'FIXED_RETENTION_PRICING')").message("billingMode cannot change from EXTENDABLE_RETENTION_PRICING to FIXED_RETENTION_PRICING"))]
 #[x_kube(validation = Rule::new("!has(oldSelf.kmsKeyId) || (has(self.kmsKeyId) && self.kmsKeyId == oldSelf.kmsKeyId)").message("kmsKeyId cannot be changed or removed once set"))]
+#[x_kube(validation = Rule::new("!has(self.contextKeySelectors) || size(self.contextKeySelectors) == 0 || (has(self.maxEventSize) && self.maxEventSize == 'Large')").message("contextKeySelectors need maxEventSize: Large"))]
+#[x_kube(validation = Rule::new("!has(self.federationEnabled) || !self.federationEnabled || has(self.federationRoleArn)").message("federationEnabled: true needs federationRoleArn"))]
+#[x_kube(validation = Rule::new("!has(self.insightSelectors) || size(self.insightSelectors) == 0 || has(self.insightsDestination)").message("insightSelectors need insightsDestination, the event data store that receives the Insights events"))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgEventDataStoreSpec {
     /// The event data store name (`Name`). Immutable.
@@ -93,6 +104,49 @@ pub struct OrgEventDataStoreSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 500))]
     pub advanced_event_selectors: Option<Vec<AdvancedEventSelector>>,
+    /// The largest event the store accepts (`PutEventConfiguration` `MaxEventSize`):
+    /// `Standard` (256 KB) or `Large` (1 MB, required by `contextKeySelectors`). Unset:
+    /// left as AWS has it and never read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_event_size: Option<MaxEventSize>,
+    /// Enriched events (`PutEventConfiguration` `ContextKeySelectors`): the tag keys
+    /// (`TagContext`) and IAM condition keys (`RequestContext`) whose values CloudTrail adds
+    /// to each event. `[]` removes them; unset leaves AWS's alone and is never read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2))]
+    #[x_kube(validation = Rule::new("self.all(x, self.exists_one(y, y.type == x.type))").message("contextKeySelectors takes each type (TagContext, RequestContext) at most once"))]
+    pub context_key_selectors: Option<Vec<ContextKeySelector>>,
+    /// Lake query federation (`EnableFederation` / `DisableFederation`): the store's
+    /// events become queryable from Athena through the Glue Data Catalog. Unset: left as
+    /// AWS has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation_enabled: Option<bool>,
+    /// The role federation uses (`FederationRoleArn`); required with
+    /// `federationEnabled: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(ROLE_ARN).message(ROLE_ARN_MSG))]
+    #[schemars(length(max = 125))]
+    pub federation_role_arn: Option<String>,
+    /// The store's resource-based policy (`PutResourcePolicy`), a JSON document: kept
+    /// exactly as declared (compared as JSON, so formatting does not matter). Unset: left
+    /// as AWS has it and never read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.trim().startsWith('{') && self.trim().endsWith('}')").message("resourcePolicy must be a JSON policy document ({...})"))]
+    #[schemars(length(min = 1, max = 8192))]
+    pub resource_policy: Option<String>,
+    /// CloudTrail Insights types to run on the store's management events
+    /// (`PutInsightSelectors` with `EventDataStore`); `[]` turns Insights off, unset
+    /// leaves AWS's alone (and is never read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self.all(x, self.exists_one(y, y == x))").message("insightSelectors must not repeat a type"))]
+    #[schemars(length(max = 2))]
+    pub insight_selectors: Option<Vec<InsightType>>,
+    /// The event data store receiving the Insights events (`InsightsDestination`: its ARN);
+    /// required with `insightSelectors`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new(EDS_ARN).message(EDS_ARN_MSG))]
+    #[schemars(length(max = 256))]
+    pub insights_destination: Option<String>,
     /// KMS key encrypting the store (`KmsKeyId`). Cannot be changed or removed once set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[x_kube(validation = Rule::new(KMS_KEY).message(KMS_KEY_MSG))]
@@ -178,6 +232,10 @@ pub struct OrgEventDataStoreStatus {
     /// Whether AWS reports the store as organization-enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_enabled: Option<bool>,
+    /// Lake query federation as AWS reports it (`FederationStatus`: `ENABLED`, `ENABLING`,
+    /// `DISABLING`, `DISABLED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation_status: Option<String>,
     /// With `managementPolicy: Observe`: the AWS calls the operator would make to match
     /// the spec, at most 20 (none when AWS matches).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,8 @@ use super::common::{
 };
 use super::rules::*;
 use super::selectors::{AdvancedEventSelector, EventSelector, InsightType};
+use super::settings::{AggregationConfiguration, SourceEventCategory};
+use std::collections::BTreeMap;
 
 /// Trail names as CloudTrail documents them: 3-128 of `[A-Za-z0-9._-]`, starting and ending
 /// with a letter or digit.
@@ -27,10 +29,6 @@ const SNS_TOPIC: &str =
 const SNS_TOPIC_MSG: &str = "must be an SNS topic name or topic ARN";
 const LOG_GROUP_ARN: &str = "self.matches('^arn:aws[a-z-]*:logs:[a-z0-9-]+:[0-9]{12}:log-group:[A-Za-z0-9._/#-]{1,512}:[*]$')";
 const LOG_GROUP_ARN_MSG: &str = "must be a CloudWatch Logs log group ARN ending in ':*', e.g. arn:aws:logs:us-east-1:111111111111:log-group:cloudtrail:*";
-const ROLE_ARN: &str =
-    "self.matches('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$')";
-const ROLE_ARN_MSG: &str =
-    "must be an IAM role ARN, e.g. arn:aws:iam::111111111111:role/CloudTrailToCloudWatch";
 
 /// A trail that logs the whole organization, owned by the management account.
 ///
@@ -79,6 +77,13 @@ const ROLE_ARN_MSG: &str =
         description = "Trail ARN"
     ),
     printcolumn(
+        name = "Recursive",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"RecursiveLogging\")].status",
+        priority = 1,
+        description = "True: the trail records CloudTrail's own deliveries to its destinations (set recursiveLogging: false)"
+    ),
+    printcolumn(
         name = "Age",
         type_ = "date",
         json_path = ".metadata.creationTimestamp"
@@ -86,6 +91,7 @@ const ROLE_ARN_MSG: &str =
 )]
 #[x_kube(validation = Rule::new("has(self.cloudWatchLogsLogGroupArn) == has(self.cloudWatchLogsRoleArn)").message("cloudWatchLogsLogGroupArn and cloudWatchLogsRoleArn must be set together"))]
 #[x_kube(validation = Rule::new("!(has(self.eventSelectors) && has(self.advancedEventSelectors))").message("eventSelectors and advancedEventSelectors are mutually exclusive: set one or the other"))]
+#[x_kube(validation = Rule::new("!has(self.insightEventCategories) || self.insightEventCategories.all(k, has(self.insightSelectors) && k in self.insightSelectors)").message("insightEventCategories may only name types listed in insightSelectors"))]
 #[x_kube(validation = Rule::new("!self.isMultiRegionTrail || self.includeGlobalServiceEvents").message("a multi-region trail must include global service events (includeGlobalServiceEvents: true)"))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgTrailSpec {
@@ -157,6 +163,29 @@ pub struct OrgTrailSpec {
     #[x_kube(validation = Rule::new("self.all(x, self.exists_one(y, y == x))").message("insightSelectors must not repeat a type"))]
     #[schemars(length(max = 2))]
     pub insight_selectors: Vec<InsightType>,
+    /// The event categories each Insights type analyses (`InsightSelector.EventCategories`):
+    /// `Management`, `Data` or both, keyed by a type of `insightSelectors`, e.g.
+    /// `{ApiCallRateInsight: [Management, Data]}`. A type not listed here analyses
+    /// management events, AWS's default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[x_kube(validation = Rule::new(INSIGHT_TYPE_KEYS).message(INSIGHT_TYPE_KEYS_MSG))]
+    #[x_kube(validation = Rule::new(CATEGORY_LISTS).message(CATEGORY_LISTS_MSG))]
+    pub insight_event_categories: BTreeMap<String, Vec<SourceEventCategory>>,
+    /// Whether the trail records CloudTrail's own deliveries to its destinations
+    /// (`RecursiveLogging`): the S3 `PutObject` of each log file and CloudWatch Logs
+    /// `PutLogEvents`, which a trail logging data events on its own bucket or log group
+    /// records again and again, at the price of data events. `false` suppresses them.
+    /// Unset: left as AWS has it (AWS's default is `true`); the `RecursiveLogging`
+    /// condition warns when that loop is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recursive_logging: Option<bool>,
+    /// Aggregated data events (`PutEventConfiguration` `AggregationConfigurations`):
+    /// CloudTrail also delivers summaries of the trail's data events by template. `[]`
+    /// turns aggregation off; unset leaves AWS's configuration alone (and is never read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1))]
+    #[x_kube(validation = Rule::new("self.all(a, a.templates.all(t, a.templates.exists_one(u, u == t)))").message("aggregationConfigurations templates must not repeat"))]
+    pub aggregation_configurations: Option<Vec<AggregationConfiguration>>,
     /// Tags on the trail. The trail's tags are kept exactly equal to these: tags added in AWS
     /// by hand are removed.
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
@@ -210,6 +239,10 @@ pub struct OrgTrailStatus {
     /// Whether AWS reports the trail as logging.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_logging: Option<bool>,
+    /// What of CloudTrail's own deliveries the trail records as data events while
+    /// `RecursiveLogging` is on (the `RecursiveLogging` condition); unset when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_own_deliveries: Option<String>,
     /// With `managementPolicy: Observe`: the AWS calls the operator would make to match
     /// the spec, at most 20 (none when AWS matches).
     #[serde(default, skip_serializing_if = "Option::is_none")]

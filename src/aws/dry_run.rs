@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::access::AwsClients;
 use super::*;
-use crate::api::selectors::{EventSelectors, InsightType};
+use crate::api::selectors::EventSelectors;
 
 /// One AWS call the operator would make.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -52,6 +52,12 @@ struct Overlay {
     created: BTreeSet<String>,
     /// Tags of the resources created.
     tags: HashMap<String, BTreeMap<String, String>>,
+    /// Insights put, by trail or store ARN (canonical).
+    insights: HashMap<String, Insights>,
+    /// Event configurations put, by trail or store ARN (canonical).
+    event_configurations: HashMap<String, EventConfiguration>,
+    /// Resource policies put (`Some`) or deleted (`None`), by store ARN.
+    resource_policies: HashMap<String, Option<String>>,
     /// The last answer AWS gave for each trail and store read (for before → after).
     seen_trails: HashMap<String, Trail>,
     seen_stores: HashMap<String, EventDataStore>,
@@ -387,24 +393,196 @@ impl CloudTrail for DryRun {
         self.ct("PutEventSelectors", region, arn, vec![change])
     }
 
-    async fn get_insight_selectors(&self, region: &str, arn: &str) -> AwsResult<Vec<InsightType>> {
+    async fn get_insight_selectors(&self, region: &str, target: Target<'_>) -> AwsResult<Insights> {
+        let arn = target.arn();
+        if let Some(written) = self.journal.overlay().insights.get(arn) {
+            return Ok(written.clone());
+        }
         if self.created(arn) {
-            return Ok(vec![]);
+            return Ok(Insights::default());
         }
         self.inner
             .cloudtrail
-            .get_insight_selectors(region, arn)
+            .get_insight_selectors(region, target)
             .await
     }
 
     async fn put_insight_selectors(
         &self,
         region: &str,
-        arn: &str,
-        insights: &[InsightType],
+        target: Target<'_>,
+        insights: &Insights,
     ) -> AwsResult<()> {
-        let types = insights.iter().map(|i| format!("{i:?}")).collect();
-        self.ct("PutInsightSelectors", region, arn, types)
+        let insights = insights.clone().canonical();
+        let mut changes: Vec<String> = insights
+            .selectors
+            .iter()
+            .map(|s| {
+                let categories: Vec<_> = s.event_categories.iter().map(|c| c.as_str()).collect();
+                format!("{}: {}", s.insight_type.as_str(), categories.join(", "))
+            })
+            .collect();
+        if changes.is_empty() {
+            changes.push("Insights: off".into());
+        }
+        if let Some(d) = &insights.destination {
+            changes.push(format!("InsightsDestination: {d}"));
+        }
+        let arn = target.arn();
+        self.ct("PutInsightSelectors", region, arn, changes)?;
+        if let Target::Trail(_) = target
+            && let Some(mut trail) = self.trail(arn)
+        {
+            trail.has_insight_selectors = !insights.selectors.is_empty();
+            self.put_trail(trail);
+        }
+        self.journal
+            .overlay()
+            .insights
+            .insert(arn.to_owned(), insights);
+        Ok(())
+    }
+
+    async fn get_event_configuration(
+        &self,
+        region: &str,
+        target: Target<'_>,
+    ) -> AwsResult<EventConfiguration> {
+        let arn = target.arn();
+        if let Some(written) = self.journal.overlay().event_configurations.get(arn) {
+            return Ok(written.clone());
+        }
+        if self.created(arn) {
+            return Ok(EventConfiguration::default());
+        }
+        self.inner
+            .cloudtrail
+            .get_event_configuration(region, target)
+            .await
+    }
+
+    async fn put_event_configuration(
+        &self,
+        region: &str,
+        target: Target<'_>,
+        configuration: &EventConfiguration,
+    ) -> AwsResult<()> {
+        let x = configuration.clone().canonical();
+        let changes = match target {
+            Target::Trail(_) => {
+                let aggregations: Vec<String> = x
+                    .aggregation_configurations
+                    .iter()
+                    .map(|a| {
+                        let templates: Vec<_> = a.templates.iter().map(|t| t.as_str()).collect();
+                        format!("{:?}: {}", a.event_category, templates.join(", "))
+                    })
+                    .collect();
+                vec![format!(
+                    "AggregationConfigurations: {}",
+                    shown(aggregations.join("; "))
+                )]
+            }
+            Target::EventDataStore(_) => {
+                let keys: Vec<String> = x
+                    .context_key_selectors
+                    .iter()
+                    .map(|k| format!("{}={}", k.type_.as_str(), k.equals.join(",")))
+                    .collect();
+                vec![
+                    format!(
+                        "MaxEventSize: {}",
+                        shown(
+                            x.max_event_size
+                                .map(|m| m.as_str().to_owned())
+                                .unwrap_or_default()
+                        )
+                    ),
+                    format!("ContextKeySelectors: {}", shown(keys.join("; "))),
+                ]
+            }
+        };
+        let arn = target.arn();
+        self.ct("PutEventConfiguration", region, arn, changes)?;
+        self.journal
+            .overlay()
+            .event_configurations
+            .insert(arn.to_owned(), x);
+        Ok(())
+    }
+
+    async fn enable_federation(&self, region: &str, arn: &str, role_arn: &str) -> AwsResult<()> {
+        let mut changes = vec![];
+        let store = self.store(arn);
+        if let Some(s) = &store {
+            changes.push(format!(
+                "FederationStatus: {} → {}",
+                s.federation_status.as_str(),
+                FederationStatus::Enabled.as_str()
+            ));
+        }
+        changes.push(format!("FederationRoleArn: {role_arn}"));
+        self.ct("EnableFederation", region, arn, changes)?;
+        if let Some(mut s) = store {
+            s.federation_status = FederationStatus::Enabled;
+            s.federation_role_arn = Some(role_arn.to_owned());
+            self.put_store(s);
+        }
+        Ok(())
+    }
+
+    async fn disable_federation(&self, region: &str, arn: &str) -> AwsResult<()> {
+        let store = self.store(arn);
+        let changes = store
+            .iter()
+            .map(|s| {
+                format!(
+                    "FederationStatus: {} → {}",
+                    s.federation_status.as_str(),
+                    FederationStatus::Disabled.as_str()
+                )
+            })
+            .collect();
+        self.ct("DisableFederation", region, arn, changes)?;
+        if let Some(mut s) = store {
+            s.federation_status = FederationStatus::Disabled;
+            s.federation_role_arn = None;
+            self.put_store(s);
+        }
+        Ok(())
+    }
+
+    async fn get_resource_policy(&self, region: &str, arn: &str) -> AwsResult<Option<String>> {
+        if let Some(written) = self.journal.overlay().resource_policies.get(arn) {
+            return Ok(written.clone());
+        }
+        if self.created(arn) {
+            return Ok(None);
+        }
+        self.inner.cloudtrail.get_resource_policy(region, arn).await
+    }
+
+    async fn put_resource_policy(&self, region: &str, arn: &str, policy: &str) -> AwsResult<()> {
+        self.ct(
+            "PutResourcePolicy",
+            region,
+            arn,
+            vec![format!("ResourcePolicy: {policy}")],
+        )?;
+        self.journal
+            .overlay()
+            .resource_policies
+            .insert(arn.to_owned(), Some(policy.to_owned()));
+        Ok(())
+    }
+
+    async fn delete_resource_policy(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.ct("DeleteResourcePolicy", region, arn, vec![])?;
+        self.journal
+            .overlay()
+            .resource_policies
+            .insert(arn.to_owned(), None);
+        Ok(())
     }
 
     async fn list_tags(&self, region: &str, arn: &str) -> AwsResult<BTreeMap<String, String>> {
@@ -710,6 +888,136 @@ mod tests {
         assert_eq!(
             memory.get_trail("eu-west-1", &trail.arn).await.unwrap(),
             Some(trail)
+        );
+    }
+
+    #[tokio::test]
+    async fn settings_writes_are_recorded_and_read_back_within_the_run() {
+        let memory = Arc::new(MemoryAws::new(true));
+        let region = "eu-west-1";
+        let trail = memory
+            .create_trail(
+                region,
+                &TrailSettings {
+                    name: "audit".into(),
+                    s3_bucket_name: "logs".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let store = memory
+            .create_event_data_store(
+                region,
+                &EventDataStoreSettings {
+                    name: "lake".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        memory.take_calls();
+        let journal = Arc::new(Journal::default());
+        let aws = dry(&memory, &journal);
+        let ct = &aws.cloudtrail;
+        ct.get_trail(region, &trail.arn).await.unwrap();
+        ct.get_event_data_store(region, &store.arn).await.unwrap();
+
+        let insights = Insights {
+            selectors: vec![InsightSelector {
+                insight_type: crate::api::selectors::InsightType::ApiCallRateInsight,
+                event_categories: vec![SourceEventCategory::Data, SourceEventCategory::Management],
+            }],
+            destination: None,
+        };
+        let trail_target = Target::Trail(&trail.arn);
+        ct.put_insight_selectors(region, trail_target, &insights)
+            .await
+            .unwrap();
+        let configuration = EventConfiguration {
+            max_event_size: Some(MaxEventSize::Large),
+            ..Default::default()
+        };
+        let store_target = Target::EventDataStore(&store.arn);
+        ct.put_event_configuration(region, store_target, &configuration)
+            .await
+            .unwrap();
+        ct.enable_federation(region, &store.arn, "arn:aws:iam::111111111111:role/f")
+            .await
+            .unwrap();
+        ct.put_resource_policy(region, &store.arn, "{}")
+            .await
+            .unwrap();
+
+        // Nothing but reads reached AWS.
+        let sent = memory.take_calls();
+        assert!(sent.iter().all(|op| op.starts_with("Get")), "{sent:?}");
+        assert_eq!(
+            memory
+                .get_resource_policy(region, &store.arn)
+                .await
+                .unwrap(),
+            None
+        );
+        // The run sees what it planned.
+        assert_eq!(
+            ct.get_insight_selectors(region, trail_target)
+                .await
+                .unwrap(),
+            insights.clone().canonical()
+        );
+        assert!(
+            ct.get_trail(region, &trail.arn)
+                .await
+                .unwrap()
+                .unwrap()
+                .has_insight_selectors
+        );
+        assert_eq!(
+            ct.get_event_configuration(region, store_target)
+                .await
+                .unwrap(),
+            configuration
+        );
+        let federated = ct
+            .get_event_data_store(region, &store.arn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(federated.federation_status, FederationStatus::Enabled);
+        assert_eq!(
+            ct.get_resource_policy(region, &store.arn).await.unwrap(),
+            Some("{}".to_owned())
+        );
+        ct.delete_resource_policy(region, &store.arn).await.unwrap();
+        assert_eq!(
+            ct.get_resource_policy(region, &store.arn).await.unwrap(),
+            None
+        );
+
+        let calls = journal.take();
+        let planned: Vec<_> = calls.iter().map(|c| c.operation).collect();
+        assert_eq!(
+            planned,
+            [
+                "PutInsightSelectors",
+                "PutEventConfiguration",
+                "EnableFederation",
+                "PutResourcePolicy",
+                "DeleteResourcePolicy"
+            ]
+        );
+        assert_eq!(calls[0].changes, ["ApiCallRateInsight: Management, Data"]);
+        assert_eq!(
+            calls[1].changes,
+            ["MaxEventSize: Large", "ContextKeySelectors: (none)"]
+        );
+        assert_eq!(
+            calls[2].changes,
+            [
+                "FederationStatus: DISABLED → ENABLED",
+                "FederationRoleArn: arn:aws:iam::111111111111:role/f"
+            ]
         );
     }
 }

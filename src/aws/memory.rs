@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::*;
-use crate::api::selectors::{EventSelectors, InsightType};
+use crate::api::selectors::EventSelectors;
 
 /// The management account of the model.
 pub const MANAGEMENT: &str = "111111111111";
@@ -27,10 +27,23 @@ pub struct TrailState {
     pub trail: Trail,
     /// Event selectors.
     pub selectors: EventSelectors,
-    /// Insight types.
-    pub insights: Vec<InsightType>,
+    /// Insight selectors (canonical; empty: Insights off).
+    pub insights: Insights,
+    /// `PutEventConfiguration`'s aggregations.
+    pub event_configuration: EventConfiguration,
     /// Logging.
     pub logging: bool,
+}
+
+/// What CloudTrail keeps beside an event data store (federation is on the store itself).
+#[derive(Clone, Debug, Default)]
+pub struct StoreSettings {
+    /// Insight selectors and destination (canonical; empty: Insights off).
+    pub insights: Insights,
+    /// `PutEventConfiguration`'s maximum event size and context keys.
+    pub event_configuration: EventConfiguration,
+    /// The resource-based policy.
+    pub resource_policy: Option<String>,
 }
 
 /// Everything AWS holds.
@@ -42,6 +55,8 @@ pub struct State {
     pub trails: BTreeMap<String, TrailState>,
     /// Event data stores by ARN.
     pub stores: BTreeMap<String, EventDataStore>,
+    /// What CloudTrail keeps beside each store, by ARN (absent: AWS's defaults).
+    pub store_settings: BTreeMap<String, StoreSettings>,
     /// Tags by resource ARN.
     pub tags: BTreeMap<String, BTreeMap<String, String>>,
     /// Delegated administrators of CloudTrail.
@@ -68,6 +83,10 @@ fn refused(op: &'static str) -> AwsError {
         "CloudTrailAccessNotEnabledException",
         "trusted access is not enabled",
     )
+}
+
+fn invalid(op: &'static str, code: &str, message: &str) -> AwsError {
+    AwsError::new(ErrorKind::InvalidInput, op, code, message)
 }
 
 fn not_found(op: &'static str, what: &str) -> AwsError {
@@ -187,6 +206,37 @@ impl MemoryAws {
         }
     }
 
+    /// Call `op` on what CloudTrail keeps beside the store at `arn`, if this account sees
+    /// the store.
+    fn on_store_settings<T>(
+        &self,
+        op: &'static str,
+        arn: &str,
+        f: impl FnOnce(&mut StoreSettings) -> AwsResult<T>,
+    ) -> AwsResult<T> {
+        let mut s = self.call(op);
+        self.store(&mut s, op, arn)?;
+        f(s.store_settings.entry(arn.to_owned()).or_default())
+    }
+
+    /// Call `op` on the resource policy of the store at `arn` (trails have none).
+    fn on_policy<T>(
+        &self,
+        op: &'static str,
+        arn: &str,
+        f: impl FnOnce(&mut Option<String>) -> AwsResult<T>,
+    ) -> AwsResult<T> {
+        if self.state.lock().unwrap().trails.contains_key(arn) {
+            self.record(op);
+            return Err(invalid(
+                op,
+                "ResourceTypeNotSupportedException",
+                "trails take no resource policy",
+            ));
+        }
+        self.on_store_settings(op, arn, |e| f(&mut e.resource_policy))
+    }
+
     /// Call `op` on the event data store at `arn`.
     fn on_store<T>(
         &self,
@@ -289,7 +339,8 @@ impl CloudTrail for MemoryAws {
             TrailState {
                 trail: trail.clone(),
                 selectors: aws_default_selectors(),
-                insights: vec![],
+                insights: Insights::default(),
+                event_configuration: EventConfiguration::default(),
                 logging: false,
             },
         );
@@ -345,13 +396,158 @@ impl CloudTrail for MemoryAws {
             t.trail.has_custom_event_selectors = true;
         })
     }
-    async fn get_insight_selectors(&self, _: &str, arn: &str) -> AwsResult<Vec<InsightType>> {
-        self.on_trail("GetInsightSelectors", arn, |t| t.insights.clone())
+    async fn get_insight_selectors(&self, _: &str, target: Target<'_>) -> AwsResult<Insights> {
+        const OP: &str = "GetInsightSelectors";
+        match target {
+            Target::Trail(arn) => self.on_trail(OP, arn, |t| t.insights.clone()),
+            Target::EventDataStore(arn) => {
+                self.on_store_settings(OP, arn, |e| Ok(e.insights.clone()))
+            }
+        }
     }
-    async fn put_insight_selectors(&self, _: &str, arn: &str, x: &[InsightType]) -> AwsResult<()> {
-        self.on_trail("PutInsightSelectors", arn, |t| {
-            t.insights = x.to_vec();
-            t.trail.has_insight_selectors = !x.is_empty();
+    async fn put_insight_selectors(
+        &self,
+        _: &str,
+        target: Target<'_>,
+        x: &Insights,
+    ) -> AwsResult<()> {
+        const OP: &str = "PutInsightSelectors";
+        let combination = "InvalidParameterCombinationException";
+        let insights = x.clone().canonical();
+        match target {
+            Target::Trail(_) if insights.destination.is_some() => Err(invalid(
+                OP,
+                combination,
+                "TrailName cannot be used with InsightsDestination",
+            )),
+            Target::Trail(arn) => self.on_trail(OP, arn, |t| {
+                t.trail.has_insight_selectors = !insights.selectors.is_empty();
+                t.insights = insights;
+            }),
+            Target::EventDataStore(arn) => self.on_store_settings(OP, arn, |e| {
+                if insights.selectors.is_empty() {
+                    // Off: the destination goes with the selectors.
+                    e.insights = Insights::default();
+                    return Ok(());
+                }
+                if insights.destination.is_none() {
+                    return Err(invalid(OP, combination, "InsightsDestination is required"));
+                }
+                if insights
+                    .selectors
+                    .iter()
+                    .any(|s| s.event_categories.contains(&SourceEventCategory::Data))
+                {
+                    return Err(invalid(
+                        OP,
+                        "InvalidInsightSelectorsException",
+                        "no Insights on data events of event data stores",
+                    ));
+                }
+                e.insights = insights;
+                Ok(())
+            }),
+        }
+    }
+    async fn get_event_configuration(
+        &self,
+        _: &str,
+        target: Target<'_>,
+    ) -> AwsResult<EventConfiguration> {
+        const OP: &str = "GetEventConfiguration";
+        match target {
+            Target::Trail(arn) => self.on_trail(OP, arn, |t| t.event_configuration.clone()),
+            Target::EventDataStore(arn) => {
+                self.on_store_settings(OP, arn, |e| Ok(e.event_configuration.clone()))
+            }
+        }
+    }
+    async fn put_event_configuration(
+        &self,
+        _: &str,
+        target: Target<'_>,
+        x: &EventConfiguration,
+    ) -> AwsResult<()> {
+        const OP: &str = "PutEventConfiguration";
+        let combination = "InvalidParameterCombinationException";
+        let x = x.clone().canonical();
+        match target {
+            Target::Trail(_)
+                if x.max_event_size.is_some() || !x.context_key_selectors.is_empty() =>
+            {
+                Err(invalid(
+                    OP,
+                    combination,
+                    "MaxEventSize and ContextKeySelectors are for event data stores",
+                ))
+            }
+            Target::Trail(arn) => self.on_trail(OP, arn, |t| t.event_configuration = x),
+            Target::EventDataStore(_) if !x.aggregation_configurations.is_empty() => Err(invalid(
+                OP,
+                combination,
+                "AggregationConfigurations are for trails",
+            )),
+            Target::EventDataStore(_)
+                if !x.context_key_selectors.is_empty()
+                    && x.max_event_size != Some(MaxEventSize::Large) =>
+            {
+                Err(invalid(
+                    OP,
+                    "InvalidParameterException",
+                    "ContextKeySelectors need MaxEventSize Large",
+                ))
+            }
+            Target::EventDataStore(arn) => self.on_store_settings(OP, arn, |e| {
+                e.event_configuration = x;
+                Ok(())
+            }),
+        }
+    }
+    async fn enable_federation(&self, _: &str, arn: &str, role_arn: &str) -> AwsResult<()> {
+        const OP: &str = "EnableFederation";
+        let mut s = self.call(OP);
+        let e = self.store(&mut s, OP, arn)?;
+        if e.federation_status.heading_to() == Some(true) {
+            return Err(AwsError::new(
+                ErrorKind::Conflict,
+                OP,
+                "EventDataStoreFederationEnabledException",
+                "federation is already enabled",
+            ));
+        }
+        e.federation_status = FederationStatus::Enabled;
+        e.federation_role_arn = Some(role_arn.to_owned());
+        Ok(())
+    }
+    async fn disable_federation(&self, _: &str, arn: &str) -> AwsResult<()> {
+        self.on_store("DisableFederation", arn, |e| {
+            e.federation_status = FederationStatus::Disabled;
+            e.federation_role_arn = None;
+        })
+    }
+    async fn get_resource_policy(&self, _: &str, arn: &str) -> AwsResult<Option<String>> {
+        self.on_policy("GetResourcePolicy", arn, |p| Ok(p.clone()))
+    }
+    async fn put_resource_policy(&self, _: &str, arn: &str, policy: &str) -> AwsResult<()> {
+        const OP: &str = "PutResourcePolicy";
+        if serde_json::from_str::<serde_json::Value>(policy).is_err() {
+            return Err(invalid(OP, "ResourcePolicyNotValidException", "not JSON"));
+        }
+        self.on_policy(OP, arn, |p| {
+            *p = Some(policy.to_owned());
+            Ok(())
+        })
+    }
+    async fn delete_resource_policy(&self, _: &str, arn: &str) -> AwsResult<()> {
+        const OP: &str = "DeleteResourcePolicy";
+        self.on_policy(OP, arn, |p| match p.take() {
+            Some(_) => Ok(()),
+            None => Err(AwsError::new(
+                ErrorKind::NotFound,
+                OP,
+                "ResourcePolicyNotFoundException",
+                "no resource policy",
+            )),
         })
     }
     async fn list_tags(&self, _: &str, arn: &str) -> AwsResult<BTreeMap<String, String>> {
@@ -477,6 +673,13 @@ impl CloudTrail for MemoryAws {
                 "protected",
             ));
         }
+        if e.federation_status.heading_to() != Some(false) {
+            return Err(invalid(
+                "DeleteEventDataStore",
+                "EventDataStoreFederationEnabledException",
+                "disable federation first",
+            ));
+        }
         e.status = EventDataStoreStatus::PendingDeletion;
         Ok(())
     }
@@ -518,5 +721,180 @@ impl CloudTrail for MemoryAws {
         let mut s = self.call("DeregisterOrganizationDelegatedAdmin");
         s.delegated.retain(|a| a != account);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::selectors::InsightType;
+
+    const REGION: &str = "eu-west-1";
+
+    async fn trail_and_store(aws: &MemoryAws) -> (Trail, EventDataStore) {
+        let trail = aws
+            .create_trail(
+                REGION,
+                &TrailSettings {
+                    name: "audit".into(),
+                    s3_bucket_name: "logs".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let store = aws
+            .create_event_data_store(
+                REGION,
+                &EventDataStoreSettings {
+                    name: "lake".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        (trail, store)
+    }
+
+    #[tokio::test]
+    async fn new_resources_have_aws_defaults() {
+        let aws = MemoryAws::new(true);
+        let (trail, store) = trail_and_store(&aws).await;
+        assert!(trail.recursive_logging);
+        assert_eq!(store.federation_status, FederationStatus::Disabled);
+        for target in [
+            Target::Trail(&trail.arn),
+            Target::EventDataStore(&store.arn),
+        ] {
+            assert_eq!(
+                aws.get_insight_selectors(REGION, target).await.unwrap(),
+                Insights::default()
+            );
+            assert_eq!(
+                aws.get_event_configuration(REGION, target).await.unwrap(),
+                EventConfiguration::default()
+            );
+        }
+        assert_eq!(
+            aws.get_resource_policy(REGION, &store.arn).await.unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn gets_return_what_puts_stored() {
+        let aws = MemoryAws::new(true);
+        let (trail, store) = trail_and_store(&aws).await;
+        let insights = Insights {
+            selectors: vec![InsightSelector {
+                insight_type: InsightType::ApiErrorRateInsight,
+                event_categories: vec![],
+            }],
+            destination: None,
+        };
+        let t = Target::Trail(&trail.arn);
+        aws.put_insight_selectors(REGION, t, &insights)
+            .await
+            .unwrap();
+        assert_eq!(
+            aws.get_insight_selectors(REGION, t).await.unwrap(),
+            insights.clone().canonical()
+        );
+        assert!(
+            aws.state.lock().unwrap().trails[&trail.arn]
+                .trail
+                .has_insight_selectors
+        );
+        aws.put_insight_selectors(REGION, t, &Insights::default())
+            .await
+            .unwrap();
+        assert!(
+            !aws.state.lock().unwrap().trails[&trail.arn]
+                .trail
+                .has_insight_selectors
+        );
+
+        let e = Target::EventDataStore(&store.arn);
+        let err = aws
+            .put_insight_selectors(REGION, e, &insights)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::InvalidInput,
+            "a store needs a destination"
+        );
+        let with_destination = Insights {
+            destination: Some("dest".into()),
+            ..insights
+        };
+        aws.put_insight_selectors(REGION, e, &with_destination)
+            .await
+            .unwrap();
+        assert_eq!(
+            aws.get_insight_selectors(REGION, e).await.unwrap(),
+            with_destination.canonical()
+        );
+
+        let keys = EventConfiguration {
+            max_event_size: Some(MaxEventSize::Standard),
+            context_key_selectors: vec![ContextKeySelector {
+                type_: crate::api::settings::ContextKeyType::TagContext,
+                equals: vec!["team".into()],
+            }],
+            aggregation_configurations: vec![],
+        };
+        let err = aws
+            .put_event_configuration(REGION, e, &keys)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidInput, "context keys need Large");
+        let keys = EventConfiguration {
+            max_event_size: Some(MaxEventSize::Large),
+            ..keys
+        };
+        aws.put_event_configuration(REGION, e, &keys).await.unwrap();
+        assert_eq!(aws.get_event_configuration(REGION, e).await.unwrap(), keys);
+
+        aws.enable_federation(REGION, &store.arn, "role")
+            .await
+            .unwrap();
+        let err = aws
+            .delete_event_data_store(REGION, &store.arn)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, "EventDataStoreFederationEnabledException");
+        let got = aws
+            .get_event_data_store(REGION, &store.arn)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.federation_status, FederationStatus::Enabled);
+        assert_eq!(got.federation_role_arn.as_deref(), Some("role"));
+        aws.disable_federation(REGION, &store.arn).await.unwrap();
+        aws.delete_event_data_store(REGION, &store.arn)
+            .await
+            .unwrap();
+
+        aws.put_resource_policy(REGION, &store.arn, "{}")
+            .await
+            .unwrap();
+        assert_eq!(
+            aws.get_resource_policy(REGION, &store.arn).await.unwrap(),
+            Some("{}".into())
+        );
+        aws.delete_resource_policy(REGION, &store.arn)
+            .await
+            .unwrap();
+        let err = aws
+            .delete_resource_policy(REGION, &store.arn)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        let err = aws
+            .put_resource_policy(REGION, &trail.arn, "{}")
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidInput, "trails take no policy");
     }
 }

@@ -23,7 +23,7 @@ use async_trait::async_trait;
 pub use error::{AwsError, AwsResult, ErrorKind, Prerequisite};
 pub use types::*;
 
-use crate::api::selectors::{EventSelectors, InsightType};
+use crate::api::selectors::EventSelectors;
 
 /// AWS Organizations (and STS caller identity).
 #[async_trait]
@@ -89,19 +89,42 @@ pub trait CloudTrail: Send + Sync {
         trail_arn: &str,
         selectors: &EventSelectors,
     ) -> AwsResult<()>;
-    /// `GetInsightSelectors`; empty when Insights is off.
-    async fn get_insight_selectors(
-        &self,
-        region: &str,
-        trail_arn: &str,
-    ) -> AwsResult<Vec<InsightType>>;
-    /// `PutInsightSelectors`; an empty list turns Insights off.
+    /// `GetInsightSelectors` of a trail or store, canonical; empty when Insights is off
+    /// (AWS answers `InsightNotEnabledException`).
+    async fn get_insight_selectors(&self, region: &str, target: Target<'_>)
+    -> AwsResult<Insights>;
+    /// `PutInsightSelectors`; an empty list turns Insights off. A store's needs
+    /// `insights.destination`.
     async fn put_insight_selectors(
         &self,
         region: &str,
-        trail_arn: &str,
-        insights: &[InsightType],
+        target: Target<'_>,
+        insights: &Insights,
     ) -> AwsResult<()>;
+    /// `GetEventConfiguration` of a trail or store, canonical.
+    async fn get_event_configuration(
+        &self,
+        region: &str,
+        target: Target<'_>,
+    ) -> AwsResult<EventConfiguration>;
+    /// `PutEventConfiguration` (replaces the whole configuration): `MaxEventSize` and
+    /// `ContextKeySelectors` for a store, `AggregationConfigurations` for a trail.
+    async fn put_event_configuration(
+        &self,
+        region: &str,
+        target: Target<'_>,
+        configuration: &EventConfiguration,
+    ) -> AwsResult<()>;
+    /// `EnableFederation` of a store with `role_arn`.
+    async fn enable_federation(&self, region: &str, arn: &str, role_arn: &str) -> AwsResult<()>;
+    /// `DisableFederation` of a store.
+    async fn disable_federation(&self, region: &str, arn: &str) -> AwsResult<()>;
+    /// `GetResourcePolicy`; `None` when it has none (`ResourcePolicyNotFoundException`).
+    async fn get_resource_policy(&self, region: &str, arn: &str) -> AwsResult<Option<String>>;
+    /// `PutResourcePolicy`.
+    async fn put_resource_policy(&self, region: &str, arn: &str, policy: &str) -> AwsResult<()>;
+    /// `DeleteResourcePolicy`.
+    async fn delete_resource_policy(&self, region: &str, arn: &str) -> AwsResult<()>;
     /// `ListTags` for one trail or event data store ARN.
     async fn list_tags(
         &self,

@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::api::selectors::InsightType;
+pub use crate::api::settings::{
+    AggregationConfiguration, ContextKeySelector, MaxEventSize, SourceEventCategory,
+};
 
 /// The service principal whose trusted access we manage.
 pub const CLOUDTRAIL_SERVICE_PRINCIPAL: &str = "cloudtrail.amazonaws.com";
@@ -53,6 +56,8 @@ pub struct TrailSettings {
     pub enable_log_file_validation: bool,
     /// `IsOrganizationTrail`.
     pub is_organization_trail: bool,
+    /// `RecursiveLogging`; `None`: not sent (AWS keeps what it has, `true` for a new trail).
+    pub recursive_logging: Option<bool>,
     /// `TagsList` on create only; later changes go through AddTags/RemoveTags.
     pub tags: BTreeMap<String, String>,
 }
@@ -90,6 +95,8 @@ pub struct Trail {
     pub has_custom_event_selectors: bool,
     /// `HasInsightSelectors`.
     pub has_insight_selectors: bool,
+    /// `RecursiveLogging` (`true` when AWS omits it: its default).
+    pub recursive_logging: bool,
 }
 
 /// An entry of `ListTrails`.
@@ -192,6 +199,127 @@ pub struct EventDataStore {
     pub kms_key_id: Option<String>,
     /// `BillingMode`.
     pub billing_mode: BillingMode,
+    /// `FederationStatus`.
+    pub federation_status: FederationStatus,
+    /// `FederationRoleArn`.
+    pub federation_role_arn: Option<String>,
+}
+
+/// `FederationStatus` of an event data store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FederationStatus {
+    /// `ENABLING`.
+    Enabling,
+    /// `ENABLED`.
+    Enabled,
+    /// `DISABLING`.
+    Disabling,
+    /// `DISABLED` (also what AWS's silence means).
+    #[default]
+    Disabled,
+    /// Anything newer than this code knows.
+    Other(String),
+}
+
+impl FederationStatus {
+    /// The AWS wire value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FederationStatus::Enabling => "ENABLING",
+            FederationStatus::Enabled => "ENABLED",
+            FederationStatus::Disabling => "DISABLING",
+            FederationStatus::Disabled => "DISABLED",
+            FederationStatus::Other(s) => s,
+        }
+    }
+
+    /// Where it is heading: `Some(true)` enabled or enabling, `Some(false)` disabled or
+    /// disabling, `None` unknown.
+    pub fn heading_to(&self) -> Option<bool> {
+        match self {
+            FederationStatus::Enabling | FederationStatus::Enabled => Some(true),
+            FederationStatus::Disabling | FederationStatus::Disabled => Some(false),
+            FederationStatus::Other(_) => None,
+        }
+    }
+}
+
+/// What a CloudTrail call that takes a trail or an event data store addresses
+/// (`TrailName` or `EventDataStore`), by ARN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A trail ARN.
+    Trail(&'a str),
+    /// An event data store ARN.
+    EventDataStore(&'a str),
+}
+
+impl Target<'_> {
+    /// The ARN.
+    pub fn arn(&self) -> &str {
+        match self {
+            Target::Trail(a) | Target::EventDataStore(a) => a,
+        }
+    }
+}
+
+/// `GetEventConfiguration` / `PutEventConfiguration`: the maximum event size and context
+/// keys of a store, the aggregations of a trail.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventConfiguration {
+    /// `MaxEventSize` (stores; `None` when AWS reports none).
+    pub max_event_size: Option<MaxEventSize>,
+    /// `ContextKeySelectors` (stores), sorted by type.
+    pub context_key_selectors: Vec<ContextKeySelector>,
+    /// `AggregationConfigurations` (trails), each with sorted templates.
+    pub aggregation_configurations: Vec<AggregationConfiguration>,
+}
+
+impl EventConfiguration {
+    /// The same configuration in the canonical order comparisons use.
+    pub fn canonical(mut self) -> Self {
+        self.context_key_selectors.sort();
+        for a in &mut self.aggregation_configurations {
+            a.templates.sort();
+            a.templates.dedup();
+        }
+        self.aggregation_configurations.sort();
+        self
+    }
+}
+
+/// One `InsightSelector`: a type and the event categories it analyses.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InsightSelector {
+    /// `InsightType`.
+    pub insight_type: InsightType,
+    /// `EventCategories`, sorted; AWS's default (omitted) is `[Management]`.
+    pub event_categories: Vec<SourceEventCategory>,
+}
+
+/// `GetInsightSelectors` / `PutInsightSelectors`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Insights {
+    /// `InsightSelectors`, sorted by type; empty: Insights off.
+    pub selectors: Vec<InsightSelector>,
+    /// `InsightsDestination` (event data stores only).
+    pub destination: Option<String>,
+}
+
+impl Insights {
+    /// The same selectors in the canonical order comparisons use.
+    pub fn canonical(mut self) -> Self {
+        for s in &mut self.selectors {
+            if s.event_categories.is_empty() {
+                s.event_categories = vec![SourceEventCategory::Management];
+            }
+            s.event_categories.sort();
+            s.event_categories.dedup();
+        }
+        self.selectors.sort();
+        self.selectors.dedup();
+        self
+    }
 }
 
 /// An entry of `ListEventDataStores` (which returns only these two fields).
@@ -216,7 +344,7 @@ pub fn aws_default_selectors() -> crate::api::selectors::EventSelectors {
 }
 
 /// The `UpdateTrail` fields the operator corrects, by their AWS names.
-pub const TRAIL_UPDATE_FIELDS: [&str; 9] = [
+pub const TRAIL_UPDATE_FIELDS: [&str; 10] = [
     "S3BucketName",
     "S3KeyPrefix",
     "SnsTopicName",
@@ -226,6 +354,7 @@ pub const TRAIL_UPDATE_FIELDS: [&str; 9] = [
     "IsMultiRegionTrail",
     "IncludeGlobalServiceEvents",
     "EnableLogFileValidation",
+    "RecursiveLogging",
 ];
 
 /// The fields an `UpdateTrail` of `fields` must send: AWS accepts some only in pairs (a
@@ -254,6 +383,7 @@ pub fn trail_created(region: &str, arn: &str, settings: &TrailSettings) -> Trail
         arn: arn.to_owned(),
         home_region: region.to_owned(),
         is_organization_trail: settings.is_organization_trail,
+        recursive_logging: true,
         ..Default::default()
     };
     trail.update_fields(settings, &TRAIL_UPDATE_FIELDS);
@@ -282,6 +412,11 @@ impl Trail {
                 "EnableLogFileValidation" => {
                     self.log_file_validation_enabled = x.enable_log_file_validation
                 }
+                "RecursiveLogging" => {
+                    if let Some(r) = x.recursive_logging {
+                        self.recursive_logging = r
+                    }
+                }
                 other => unreachable!("no UpdateTrail field {other}"),
             }
         }
@@ -301,6 +436,7 @@ impl Trail {
             "IncludeGlobalServiceEvents" => self.include_global_service_events.to_string(),
             "EnableLogFileValidation" => self.log_file_validation_enabled.to_string(),
             "IsOrganizationTrail" => self.is_organization_trail.to_string(),
+            "RecursiveLogging" => self.recursive_logging.to_string(),
             _ => String::new(),
         }
     }
@@ -323,6 +459,8 @@ pub fn event_data_store_created(arn: &str, x: &EventDataStoreSettings) -> EventD
         termination_protection_enabled: x.termination_protection_enabled,
         kms_key_id: x.kms_key_id.clone(),
         billing_mode: x.billing_mode,
+        federation_status: FederationStatus::Disabled,
+        federation_role_arn: None,
     }
 }
 

@@ -214,7 +214,7 @@ async fn apply<K: Reconciled>(obj: Arc<K>, ctx: Arc<Context>) -> Result<Action> 
 }
 
 /// Whether `obj`'s status says Ready for its current generation.
-fn converged<K: Reconciled>(obj: &K) -> bool {
+pub(crate) fn converged<K: Reconciled>(obj: &K) -> bool {
     obj.status().is_some_and(|status| {
         status.conditions().iter().any(|c| {
             c.type_ == READY && c.status == "True" && c.observed_generation == obj.meta().generation

@@ -8,7 +8,8 @@ use orgtrail_operator::api::selectors::{
     AdvancedEventSelector, AdvancedFieldSelector, DataResource, EventSelector, EventSelectors,
     InsightType, ReadWriteType,
 };
-use orgtrail_operator::aws::{CloudTrail, ErrorKind, trail_arn};
+use orgtrail_operator::aws::SourceEventCategory::Management;
+use orgtrail_operator::aws::{CloudTrail, ErrorKind, InsightSelector, Insights, Target, trail_arn};
 use serde_json::json;
 
 use crate::harness::*;
@@ -150,21 +151,36 @@ async fn insight_selectors_on_and_off() {
         .await
         .unwrap()
         .arn;
+    let target = Target::Trail(&arn);
     // Never enabled: AWS answers InsightNotEnabledException; the port says "none".
     assert_eq!(
-        aws.get_insight_selectors(REGION, &arn).await.unwrap(),
-        vec![]
+        aws.get_insight_selectors(REGION, target).await.unwrap(),
+        Insights::default()
     );
-    let both = vec![
-        InsightType::ApiCallRateInsight,
-        InsightType::ApiErrorRateInsight,
-    ];
-    aws.put_insight_selectors(REGION, &arn, &both)
+    // Without EventCategories: AWS's default, management events.
+    let both = Insights {
+        selectors: vec![
+            InsightSelector {
+                insight_type: InsightType::ApiErrorRateInsight,
+                event_categories: vec![],
+            },
+            InsightSelector {
+                insight_type: InsightType::ApiCallRateInsight,
+                event_categories: vec![],
+            },
+        ],
+        destination: None,
+    };
+    aws.put_insight_selectors(REGION, target, &both)
         .await
         .unwrap();
-    let mut got = aws.get_insight_selectors(REGION, &arn).await.unwrap();
-    got.sort();
-    assert_eq!(got, both);
+    let got = aws.get_insight_selectors(REGION, target).await.unwrap();
+    assert_eq!(got, both.clone().canonical());
+    assert!(
+        got.selectors
+            .iter()
+            .all(|s| s.event_categories == [Management])
+    );
     assert!(
         aws.get_trail(REGION, &arn)
             .await
@@ -172,10 +188,19 @@ async fn insight_selectors_on_and_off() {
             .unwrap()
             .has_insight_selectors
     );
-    aws.put_insight_selectors(REGION, &arn, &[]).await.unwrap();
+    aws.put_insight_selectors(REGION, target, &Insights::default())
+        .await
+        .unwrap();
     assert_eq!(
-        aws.get_insight_selectors(REGION, &arn).await.unwrap(),
-        vec![]
+        aws.get_insight_selectors(REGION, target).await.unwrap(),
+        Insights::default()
+    );
+    assert!(
+        !aws.get_trail(REGION, &arn)
+            .await
+            .unwrap()
+            .unwrap()
+            .has_insight_selectors
     );
 }
 

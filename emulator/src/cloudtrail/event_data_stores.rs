@@ -119,9 +119,11 @@ fn base_json(s: &EventDataStore, status: &str) -> Value {
     v
 }
 
+/// GetEventDataStore / UpdateEventDataStore responses: the base plus federation.
 fn full_json(s: &EventDataStore) -> Value {
     let mut v = base_json(s, &s.status);
-    v["FederationStatus"] = json!("DISABLED");
+    v["FederationStatus"] = json!(s.federation_status);
+    put_opt(&mut v, "FederationRoleArn", s.federation_role_arn.clone());
     v
 }
 
@@ -210,6 +212,13 @@ pub fn create(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
         kms_key_id: kms.map(|k| normalize_kms(&k, &c.region, &owner)),
         billing_mode: billing,
         tags: tag_list,
+        max_event_size: super::event_configuration::STANDARD.into(),
+        context_key_selectors: Vec::new(),
+        insight_selectors: Vec::new(),
+        insights_destination: None,
+        federation_status: super::federation::DISABLED.into(),
+        federation_role_arn: None,
+        resource_policy: None,
         created_timestamp: t,
         updated_timestamp: t,
         deletion_time: None,
@@ -299,6 +308,13 @@ pub fn update(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
         Some(a) if !a.is_empty() => normalize_advanced(&a)?,
         _ => cur.advanced_event_selectors.clone(),
     };
+    // The InvalidInsightSelectorsException reference: with Insights on, the new selectors
+    // must still log the management events the Insights types analyse.
+    super::insights::check_coverage(
+        &cur.insight_selectors,
+        &super::selectors::coverage(&[], &selectors),
+        "the event data store",
+    )?;
     let multi = r
         .bool_opt("MultiRegionEnabled")?
         .unwrap_or(cur.multi_region_enabled);
@@ -361,6 +377,13 @@ pub fn delete(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
         return Err(ApiError::new(
             "EventDataStoreTerminationProtectedException",
             format!("The event data store {id} has termination protection enabled."),
+        ));
+    }
+    // The user guide: a federated store can't be deleted until federation is disabled.
+    if s.federation_status == super::federation::ENABLED {
+        return Err(ApiError::new(
+            "EventDataStoreFederationEnabledException",
+            format!("Lake query federation is enabled on {id}; disable it first."),
         ));
     }
     let t = now();

@@ -2,8 +2,13 @@
 //! dispatch plus the organization-scope rules shared by trails, event data stores and
 //! delegated administrators.
 
+mod constraints;
 mod delegated_admin;
+mod event_configuration;
 mod event_data_stores;
+mod federation;
+mod insights;
+mod resource_policy;
 mod selectors;
 mod tags;
 mod trails;
@@ -41,6 +46,13 @@ pub const OPERATIONS: &[&str] = &[
     "StopEventDataStoreIngestion",
     "RegisterOrganizationDelegatedAdmin",
     "DeregisterOrganizationDelegatedAdmin",
+    "PutEventConfiguration",
+    "GetEventConfiguration",
+    "EnableFederation",
+    "DisableFederation",
+    "PutResourcePolicy",
+    "GetResourcePolicy",
+    "DeleteResourcePolicy",
 ];
 
 pub fn handle(st: &mut State, c: &Caller, op: &str, r: &Req) -> ApiResult<Value> {
@@ -57,8 +69,8 @@ pub fn handle(st: &mut State, c: &Caller, op: &str, r: &Req) -> ApiResult<Value>
         "StopLogging" => trails::set_logging(st, c, r, false),
         "PutEventSelectors" => selectors::put_event_selectors(st, c, r),
         "GetEventSelectors" => selectors::get_event_selectors(st, c, r),
-        "PutInsightSelectors" => selectors::put_insight_selectors(st, c, r),
-        "GetInsightSelectors" => selectors::get_insight_selectors(st, c, r),
+        "PutInsightSelectors" => insights::put(st, c, r),
+        "GetInsightSelectors" => insights::get(st, c, r),
         "AddTags" => tags::add(st, c, r),
         "RemoveTags" => tags::remove(st, c, r),
         "ListTags" => tags::list(st, c, r),
@@ -72,6 +84,13 @@ pub fn handle(st: &mut State, c: &Caller, op: &str, r: &Req) -> ApiResult<Value>
         "StopEventDataStoreIngestion" => event_data_stores::set_ingestion(st, c, r, false),
         "RegisterOrganizationDelegatedAdmin" => delegated_admin::register(st, c, r),
         "DeregisterOrganizationDelegatedAdmin" => delegated_admin::deregister(st, c, r),
+        "PutEventConfiguration" => event_configuration::put(st, c, r),
+        "GetEventConfiguration" => event_configuration::get(st, c, r),
+        "EnableFederation" => federation::enable(st, c, r),
+        "DisableFederation" => federation::disable(st, c, r),
+        "PutResourcePolicy" => resource_policy::put(st, c, r),
+        "GetResourcePolicy" => resource_policy::get(st, c, r),
+        "DeleteResourcePolicy" => resource_policy::delete(st, c, r),
         _ => Err(ApiError::unknown_operation(op)),
     }
 }

@@ -1,4 +1,6 @@
-//! Event selectors (basic xor advanced) and Insights selectors on trails.
+//! Event selectors (basic xor advanced) on trails, and what a set of selectors logs.
+
+use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
@@ -147,6 +149,61 @@ pub fn normalize_advanced(items: &[Value]) -> ApiResult<Vec<Value>> {
     Ok(out)
 }
 
+/// What a trail's or event data store's selectors log: the checks of PutInsightSelectors
+/// (Insights need the events they analyse) and PutEventConfiguration (aggregation needs
+/// data events; context keys need a store of CloudTrail events) read it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub management_read: bool,
+    pub management_write: bool,
+    pub data: bool,
+    /// Every `eventCategory` value selected (`Management`, `Data`, `Insight`, ...).
+    pub categories: BTreeSet<String>,
+}
+
+fn field_equals(selector: &Value, field: &str) -> Vec<String> {
+    selector["FieldSelectors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["Field"] == field)
+        .flat_map(|f| f["Equals"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Reads normalized selectors (as stored): basic ones of a trail, advanced ones of a trail
+/// or store. An advanced selector's `readOnly` Equals `true`/`false` limits it to reads or
+/// writes; without that field it selects both.
+pub fn coverage(basic: &[Value], advanced: &[Value]) -> Coverage {
+    let mut c = Coverage::default();
+    for s in basic {
+        if s["IncludeManagementEvents"] != json!(false) {
+            c.categories.insert("Management".into());
+            let rw = s["ReadWriteType"].as_str().unwrap_or("All");
+            c.management_read |= rw != "WriteOnly";
+            c.management_write |= rw != "ReadOnly";
+        }
+        if s["DataResources"].as_array().is_some_and(|d| !d.is_empty()) {
+            c.categories.insert("Data".into());
+            c.data = true;
+        }
+    }
+    for s in advanced {
+        let categories = field_equals(s, "eventCategory");
+        let read_only = field_equals(s, "readOnly");
+        let reads = read_only.is_empty() || read_only.iter().any(|v| v == "true");
+        let writes = read_only.is_empty() || read_only.iter().any(|v| v == "false");
+        if categories.iter().any(|v| v == "Management") {
+            c.management_read |= reads;
+            c.management_write |= writes;
+        }
+        c.data |= categories.iter().any(|v| v == "Data");
+        c.categories.extend(categories);
+    }
+    c
+}
+
 pub fn put_event_selectors(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     let name = r.str_req("TrailName")?;
     let idx = find(st, c, &name)?;
@@ -190,58 +247,6 @@ pub fn get_event_selectors(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Val
     Ok(selectors_json(&st.trails[idx]))
 }
 
-fn trail_name_for_insights(r: &Req) -> ApiResult<String> {
-    if r.has("EventDataStore") {
-        return Err(ApiError::new(
-            "InvalidParameterCombinationException",
-            "This emulator supports Insights selectors on trails only.",
-        ));
-    }
-    r.str_opt("TrailName")?.ok_or_else(|| {
-        ApiError::new(
-            "InvalidParameterCombinationException",
-            "TrailName is required.",
-        )
-    })
-}
-
-pub fn put_insight_selectors(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
-    let name = trail_name_for_insights(r)?;
-    let items = r.list_req("InsightSelectors")?;
-    let idx = find(st, c, &name)?;
-    check_write(st, c, &st.trails[idx], "InvalidHomeRegionException")?;
-    let mut types: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for s in &items {
-        let ty = member_str(s, "InsightType", "InsightSelector")?.unwrap_or_default();
-        if !matches!(ty.as_str(), "ApiCallRateInsight" | "ApiErrorRateInsight")
-            || types.contains(&ty)
-        {
-            return Err(ApiError::new(
-                "InvalidInsightSelectorsException",
-                format!("InsightType {ty:?} is not valid or repeated."),
-            ));
-        }
-        types.push(ty.clone());
-        out.push(json!({"InsightType": ty}));
-    }
-    let t = &mut st.trails[idx];
-    t.insight_selectors = out;
-    Ok(json!({"TrailARN": t.arn, "InsightSelectors": t.insight_selectors}))
-}
-
-pub fn get_insight_selectors(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
-    let name = trail_name_for_insights(r)?;
-    let t = &st.trails[find(st, c, &name)?];
-    if t.insight_selectors.is_empty() {
-        return Err(ApiError::new(
-            "InsightNotEnabledException",
-            format!("Trail {} does not have Insights enabled.", t.name),
-        ));
-    }
-    Ok(json!({"TrailARN": t.arn, "InsightSelectors": t.insight_selectors}))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +280,23 @@ mod tests {
         assert!(
             normalize_advanced(&[json!({"FieldSelectors": [{"Field": "eventCategory"}]})]).is_err()
         );
+    }
+
+    #[test]
+    fn coverage_of_selectors() {
+        let basic = normalize_basic(&[json!({"ReadWriteType": "ReadOnly"})]).unwrap();
+        let c = coverage(&basic, &[]);
+        assert!(c.management_read && !c.management_write && !c.data);
+        let data = json!({"IncludeManagementEvents": false, "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]});
+        let c = coverage(&normalize_basic(&[data]).unwrap(), &[]);
+        assert!(c.data && !c.management_read && !c.management_write);
+        let writes = json!({"FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Management"]},
+            {"Field": "readOnly", "Equals": ["false"]}]});
+        let c = coverage(&[], &[writes]);
+        assert!(c.management_write && !c.management_read);
+        let insight = json!({"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Insight"]}]});
+        let c = coverage(&[], &[insight]);
+        assert!(c.categories.contains("Insight") && !c.management_write);
     }
 }

@@ -117,6 +117,7 @@ fn create_update_json(t: &Trail) -> Value {
         "TrailARN": t.arn,
         "LogFileValidationEnabled": t.log_file_validation_enabled,
         "IsOrganizationTrail": t.is_organization_trail,
+        "RecursiveLogging": t.recursive_logging,
     });
     put_opt(&mut v, "S3KeyPrefix", t.s3_key_prefix.clone());
     put_opt(&mut v, "SnsTopicName", t.sns_topic_name.clone());
@@ -270,6 +271,8 @@ pub fn create(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
         advanced_event_selectors: Vec::new(),
         has_custom_event_selectors: false,
         insight_selectors: Vec::new(),
+        recursive_logging: r.bool_opt("RecursiveLogging")?.unwrap_or(true),
+        aggregation_configurations: Vec::new(),
         tags,
         is_logging: false,
         start_logging_time: None,
@@ -346,6 +349,9 @@ pub fn update(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     let validation = r
         .bool_opt("EnableLogFileValidation")?
         .unwrap_or(cur.log_file_validation_enabled);
+    let recursive = r
+        .bool_opt("RecursiveLogging")?
+        .unwrap_or(cur.recursive_logging);
     let t = &mut st.trails[idx];
     t.s3_bucket_name = bucket;
     t.s3_key_prefix = prefix;
@@ -356,6 +362,7 @@ pub fn update(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
     t.cloud_watch_logs_role_arn = role;
     t.sns_topic_name = sns;
     t.log_file_validation_enabled = validation;
+    t.recursive_logging = recursive;
     t.is_organization_trail = is_org;
     let out = create_update_json(t);
     if is_org && !cur.is_organization_trail {

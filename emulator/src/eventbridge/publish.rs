@@ -178,7 +178,13 @@ fn user_identity(st: &State, c: &Caller) -> Value {
 /// The account owning the resource a call named (trail/event data store ARN in the request
 /// or the response), when it is not the caller's.
 fn resource_owner(request: &Value, response: &Value, caller: &str) -> Option<String> {
-    let candidates = ["Name", "TrailName", "EventDataStore", "ResourceId"]
+    let candidates = [
+        "Name",
+        "TrailName",
+        "EventDataStore",
+        "ResourceId",
+        "ResourceArn",
+    ]
         .iter()
         .filter_map(|k| request.get(k))
         .chain(

@@ -104,9 +104,17 @@ pub const MANAGEMENT: &str = "AKIDMANAGEMENT";
 pub const DELEGATED: &str = "AKIDDELEGATED";
 pub const MEMBER: &str = "AKIDMEMBER";
 
+/// Model extras botocore merges into the CLI's CloudTrail model: `RecursiveLogging`, which
+/// no AWS CLI v1 release has yet (see tests/aws-data/README.md).
+pub const AWS_DATA_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/aws-data");
+
 /// Runs `aws <args>` against the emulator as the identity behind `key` in `region`.
 pub fn aws(emu: &Emulator, key: &str, region: &str, args: &[&str]) -> CliResult {
     let bin = std::env::var("AWS_CLI").unwrap_or_else(|_| "aws".into());
+    let data_path = match std::env::var("AWS_DATA_PATH") {
+        Ok(p) if !p.is_empty() => format!("{AWS_DATA_PATH}:{p}"),
+        _ => AWS_DATA_PATH.to_string(),
+    };
     let out = Command::new(&bin)
         .args(["--endpoint-url", &emu.url, "--region", region, "--output", "json"])
         .args(args)
@@ -117,6 +125,7 @@ pub fn aws(emu: &Emulator, key: &str, region: &str, args: &[&str]) -> CliResult 
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_PAGER", "")
+        .env("AWS_DATA_PATH", data_path)
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run the AWS CLI ({bin}): {e}. Install it with `pip install awscli` or set AWS_CLI.")

@@ -139,6 +139,12 @@ pub fn classify(service: Service, operation: &str, f: Failure<'_>) -> ErrorKind 
             action: denied_action(service, operation, code, f.message),
         },
 
+        // EnableFederation on a store that is already federated: its state, not the
+        // request, is in the way (a new role needs DisableFederation first); the next
+        // read decides. Anywhere else (DeleteEventDataStore) only an explicit
+        // DisableFederation lifts it, as termination protection below.
+        "EventDataStoreFederationEnabledException" if operation == "EnableFederation" => Conflict,
+
         // A concurrent change or a state transition in progress: retry later.
         "ConcurrentModificationException"
         | "ConflictException"
@@ -178,6 +184,10 @@ pub fn classify(service: Service, operation: &str, f: Failure<'_>) -> ErrorKind 
         | "EventDataStoreMaxLimitExceededException"
         | "EventDataStoreTerminationProtectedException"
         | "EventDataStoreFederationEnabledException"
+        | "InvalidEventDataStoreCategoryException"
+        | "InvalidInsightSelectorsException"
+        | "InvalidEventSelectorsException"
+        | "ResourcePolicyNotValidException"
         | "TagsLimitExceededException"
         | "TrailNotProvidedException"
         | "CloudTrailARNInvalidException"
@@ -256,9 +266,16 @@ pub fn is_absent(err: &AwsError) -> bool {
     )
 }
 
-/// Whether `err` is `GetInsightSelectors`' way of saying Insights is off on the trail.
+/// Whether `err` is `GetInsightSelectors`' way of saying Insights is off on the trail or
+/// store.
 pub fn is_insights_off(err: &AwsError) -> bool {
     err.code == "InsightNotEnabledException"
+}
+
+/// Whether `err` is `GetResourcePolicy`'s way of saying the resource has no policy (the
+/// resource itself exists; a missing one is `ResourceNotFoundException`).
+pub fn is_no_resource_policy(err: &AwsError) -> bool {
+    err.code == "ResourcePolicyNotFoundException"
 }
 
 /// The IAM action AWS denied: named in the message when AWS says
@@ -575,6 +592,130 @@ mod tests {
         ] {
             assert_eq!(ct("StartEventDataStoreIngestion", code), Conflict, "{code}");
         }
+    }
+
+    #[test]
+    fn settings_codes() {
+        // Input only a spec change fixes.
+        for (op, code) in [
+            ("PutResourcePolicy", "ResourcePolicyNotValidException"),
+            ("PutResourcePolicy", "ResourceARNNotValidException"),
+            ("PutResourcePolicy", "ResourceTypeNotSupportedException"),
+            ("PutEventConfiguration", "InvalidParameterException"),
+            (
+                "PutEventConfiguration",
+                "InvalidParameterCombinationException",
+            ),
+            (
+                "PutEventConfiguration",
+                "InvalidEventDataStoreCategoryException",
+            ),
+            ("PutEventConfiguration", "ValidationException"),
+            ("PutInsightSelectors", "InvalidInsightSelectorsException"),
+            ("EnableFederation", "InvalidParameterException"),
+            ("EnableFederation", "EventDataStoreARNInvalidException"),
+            // Deleting a federated store: only DisableFederation lifts it.
+            (
+                "DeleteEventDataStore",
+                "EventDataStoreFederationEnabledException",
+            ),
+        ] {
+            assert_eq!(ct(op, code), InvalidInput, "{op} {code}");
+        }
+        // State in the way: retry once it has changed.
+        for (op, code) in [
+            (
+                "EnableFederation",
+                "EventDataStoreFederationEnabledException",
+            ),
+            ("EnableFederation", "ConcurrentModificationException"),
+            ("DisableFederation", "ConcurrentModificationException"),
+            ("EnableFederation", "InactiveEventDataStoreException"),
+            ("PutEventConfiguration", "ConflictException"),
+            ("PutEventConfiguration", "InactiveEventDataStoreException"),
+            (
+                "PutEventConfiguration",
+                "InvalidEventDataStoreStatusException",
+            ),
+            ("PutResourcePolicy", "ConflictException"),
+            ("DeleteResourcePolicy", "ConflictException"),
+        ] {
+            assert_eq!(ct(op, code), Conflict, "{op} {code}");
+        }
+        for (op, code) in [
+            ("GetResourcePolicy", "ResourcePolicyNotFoundException"),
+            ("DeleteResourcePolicy", "ResourcePolicyNotFoundException"),
+            ("GetResourcePolicy", "ResourceNotFoundException"),
+            ("GetInsightSelectors", "InsightNotEnabledException"),
+            ("GetEventConfiguration", "EventDataStoreNotFoundException"),
+        ] {
+            assert_eq!(ct(op, code), NotFound, "{op} {code}");
+        }
+        for (op, code, prerequisite) in [
+            (
+                "EnableFederation",
+                "CloudTrailAccessNotEnabledException",
+                TrustedAccessDisabled,
+            ),
+            (
+                "EnableFederation",
+                "NotOrganizationMasterAccountException",
+                NotManagementAccount,
+            ),
+            (
+                "PutEventConfiguration",
+                "NoManagementAccountSLRExistsException",
+                NoServiceLinkedRole,
+            ),
+            (
+                "PutInsightSelectors",
+                "InsufficientS3BucketPolicyException",
+                BucketPolicy,
+            ),
+        ] {
+            assert_eq!(
+                ct(op, code),
+                PrerequisiteMissing(prerequisite),
+                "{op} {code}"
+            );
+        }
+        // Creating the event-context service-linked role for TagContext keys.
+        assert_eq!(
+            ct(
+                "PutEventConfiguration",
+                "InsufficientIAMAccessPermissionException"
+            ),
+            AccessDenied {
+                action: "iam:CreateServiceLinkedRole".into()
+            }
+        );
+        // Glue / Lake Formation denials name the action AWS names.
+        let kind = classify(
+            Service::CloudTrail,
+            "EnableFederation",
+            Failure {
+                code: "AccessDeniedException",
+                message: "User: arn:aws:iam::111111111111:role/op is not authorized to \
+                          perform: glue:CreateDatabase on resource: catalog",
+                reason: None,
+                status: Some(400),
+            },
+        );
+        assert_eq!(
+            kind,
+            AccessDenied {
+                action: "glue:CreateDatabase".into()
+            }
+        );
+    }
+
+    #[test]
+    fn absence_helpers_match_only_their_code() {
+        let e = |code: &str| AwsError::new(NotFound, "GetResourcePolicy", code, "");
+        assert!(is_no_resource_policy(&e("ResourcePolicyNotFoundException")));
+        assert!(!is_no_resource_policy(&e("ResourceNotFoundException")));
+        assert!(is_insights_off(&e("InsightNotEnabledException")));
+        assert!(!is_absent(&e("ResourcePolicyNotFoundException")));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `CloudTrail` trail, selector, tag and delegated-admin calls on `aws-sdk-cloudtrail`.
-//! Event data stores are in `event_data_stores.rs`; this file forwards to it.
+//! Event data stores are in `event_data_stores.rs`, Insights, event configuration,
+//! federation and resource policies in `settings.rs`; this file forwards to them.
 
 use std::collections::BTreeMap;
 
@@ -10,10 +11,11 @@ use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 use super::SdkAws;
 use super::classify::{self, Service, from_sdk};
 use super::convert::{self, trail_from_write};
-use crate::api::selectors::{EventSelectors, InsightType};
+use crate::api::selectors::EventSelectors;
 use crate::aws::{
-    AwsError, AwsResult, CloudTrail, ErrorKind, EventDataStore, EventDataStoreSettings,
-    EventDataStoreSummary, Trail, TrailSettings, TrailStatus, TrailSummary, trail_update_fields,
+    AwsError, AwsResult, CloudTrail, ErrorKind, EventConfiguration, EventDataStore,
+    EventDataStoreSettings, EventDataStoreSummary, Insights, Target, Trail, TrailSettings,
+    TrailStatus, TrailSummary, trail_update_fields,
 };
 
 pub(super) const CT: Service = Service::CloudTrail;
@@ -117,6 +119,7 @@ impl CloudTrail for SdkAws {
                 .include_global_service_events(settings.include_global_service_events)
                 .enable_log_file_validation(settings.enable_log_file_validation)
                 .is_organization_trail(settings.is_organization_trail)
+                .set_recursive_logging(settings.recursive_logging)
                 .set_tags_list(tags)
                 .send()
                 .await
@@ -155,6 +158,8 @@ impl CloudTrail for SdkAws {
                 "EnableLogFileValidation" => {
                     req.enable_log_file_validation(x.enable_log_file_validation)
                 }
+                // Unset: not sent, AWS keeps what it has.
+                "RecursiveLogging" => req.set_recursive_logging(x.recursive_logging),
                 other => return Err(bad_input(OP, format!("no UpdateTrail field {other}"))),
             };
         }
@@ -305,60 +310,55 @@ impl CloudTrail for SdkAws {
         .await
     }
 
-    async fn get_insight_selectors(
-        &self,
-        region: &str,
-        trail_arn: &str,
-    ) -> AwsResult<Vec<InsightType>> {
-        const OP: &str = "GetInsightSelectors";
-        let result = self
-            .observed(CT, region, OP, async {
-                let out = self
-                    .cloudtrail(region)
-                    .get_insight_selectors()
-                    .trail_name(trail_arn)
-                    .send()
-                    .await
-                    .map_err(ct_err(OP))?;
-                Ok(out
-                    .insight_selectors()
-                    .iter()
-                    .filter_map(convert::insight_from_sdk)
-                    .collect())
-            })
-            .await;
-        match result {
-            // AWS's way of saying "Insights is off on this trail".
-            Err(e) if classify::is_insights_off(&e) => Ok(Vec::new()),
-            other => other,
-        }
+    async fn get_insight_selectors(&self, region: &str, target: Target<'_>) -> AwsResult<Insights> {
+        self.insights_get(region, target).await
     }
 
     async fn put_insight_selectors(
         &self,
         region: &str,
-        trail_arn: &str,
-        insights: &[InsightType],
+        target: Target<'_>,
+        insights: &Insights,
     ) -> AwsResult<()> {
-        const OP: &str = "PutInsightSelectors";
-        self.observed(CT, region, OP, async {
-            self.cloudtrail(region)
-                .put_insight_selectors()
-                .trail_name(trail_arn)
-                // An empty list is sent as `[]`: that turns Insights off.
-                .set_insight_selectors(Some(
-                    insights
-                        .iter()
-                        .copied()
-                        .map(convert::insight_to_sdk)
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(ct_err(OP))?;
-            Ok(())
-        })
-        .await
+        self.insights_put(region, target, insights).await
+    }
+
+    async fn get_event_configuration(
+        &self,
+        region: &str,
+        target: Target<'_>,
+    ) -> AwsResult<EventConfiguration> {
+        self.event_configuration_get(region, target).await
+    }
+
+    async fn put_event_configuration(
+        &self,
+        region: &str,
+        target: Target<'_>,
+        configuration: &EventConfiguration,
+    ) -> AwsResult<()> {
+        self.event_configuration_put(region, target, configuration)
+            .await
+    }
+
+    async fn enable_federation(&self, region: &str, arn: &str, role_arn: &str) -> AwsResult<()> {
+        self.federation_enable(region, arn, role_arn).await
+    }
+
+    async fn disable_federation(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.federation_disable(region, arn).await
+    }
+
+    async fn get_resource_policy(&self, region: &str, arn: &str) -> AwsResult<Option<String>> {
+        self.resource_policy_get(region, arn).await
+    }
+
+    async fn put_resource_policy(&self, region: &str, arn: &str, policy: &str) -> AwsResult<()> {
+        self.resource_policy_put(region, arn, policy).await
+    }
+
+    async fn delete_resource_policy(&self, region: &str, arn: &str) -> AwsResult<()> {
+        self.resource_policy_delete(region, arn).await
     }
 
     async fn list_tags(

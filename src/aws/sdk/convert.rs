@@ -10,8 +10,11 @@ use crate::api::selectors::{
     AdvancedEventSelector, AdvancedFieldSelector, DataResource, EventSelector, InsightType,
     ReadWriteType,
 };
+use crate::api::settings::{AggregationEventCategory, AggregationTemplate, ContextKeyType};
 use crate::aws::types::{
-    BillingMode, EventDataStoreStatus, EventDataStoreSummary, Organization, Trail, TrailSummary,
+    AggregationConfiguration, BillingMode, ContextKeySelector, EventDataStoreStatus,
+    EventDataStoreSummary, FederationStatus, InsightSelector, Insights, MaxEventSize, Organization,
+    SourceEventCategory, Trail, TrailSummary,
 };
 
 /// `Organization` from `DescribeOrganization`.
@@ -50,6 +53,8 @@ pub fn trail(t: &ct::Trail) -> Trail {
         is_organization_trail: t.is_organization_trail.unwrap_or(false),
         has_custom_event_selectors: t.has_custom_event_selectors.unwrap_or(false),
         has_insight_selectors: t.has_insight_selectors.unwrap_or(false),
+        // AWS's default: omitted means on.
+        recursive_logging: t.recursive_logging.unwrap_or(true),
     }
 }
 
@@ -93,6 +98,7 @@ macro_rules! trail_from_write {
             is_organization_trail: out.is_organization_trail().unwrap_or(false),
             has_custom_event_selectors: false,
             has_insight_selectors: false,
+            recursive_logging: out.recursive_logging().unwrap_or(true),
         }
     }};
 }
@@ -213,23 +219,200 @@ pub fn advanced_selectors_to_sdk(
     selectors.iter().map(advanced_selector_to_sdk).collect()
 }
 
-/// Domain insight type -> SDK insight selector.
-pub fn insight_to_sdk(i: InsightType) -> ct::InsightSelector {
-    let t = match i {
+/// Domain insight type -> SDK.
+pub fn insight_type_to_sdk(i: InsightType) -> ct::InsightType {
+    match i {
         InsightType::ApiCallRateInsight => ct::InsightType::ApiCallRateInsight,
         InsightType::ApiErrorRateInsight => ct::InsightType::ApiErrorRateInsight,
-    };
-    ct::InsightSelector::builder().insight_type(t).build()
+    }
 }
 
-/// SDK insight selector -> domain; types this code does not know are dropped.
-pub fn insight_from_sdk(s: &ct::InsightSelector) -> Option<InsightType> {
-    match s.insight_type()? {
-        ct::InsightType::ApiCallRateInsight => Some(InsightType::ApiCallRateInsight),
-        ct::InsightType::ApiErrorRateInsight => Some(InsightType::ApiErrorRateInsight),
+/// Domain event category of Insights -> SDK.
+pub fn source_event_category_to_sdk(c: SourceEventCategory) -> ct::SourceEventCategory {
+    match c {
+        SourceEventCategory::Management => ct::SourceEventCategory::Management,
+        SourceEventCategory::Data => ct::SourceEventCategory::Data,
+    }
+}
+
+/// Domain insight selector -> SDK. `EventCategories` are sent as given; none (AWS's
+/// default, management events) leaves the member out.
+pub fn insight_to_sdk(s: &InsightSelector) -> ct::InsightSelector {
+    ct::InsightSelector::builder()
+        .insight_type(insight_type_to_sdk(s.insight_type))
+        .set_event_categories((!s.event_categories.is_empty()).then(|| {
+            s.event_categories
+                .iter()
+                .copied()
+                .map(source_event_category_to_sdk)
+                .collect()
+        }))
+        .build()
+}
+
+/// SDK insight selector -> domain; types this code does not know are dropped, and so are
+/// categories. A selector whose categories are all unknown is dropped too: reading it as
+/// AWS's default (management events) would hide that it analyses something else.
+pub fn insight_from_sdk(s: &ct::InsightSelector) -> Option<InsightSelector> {
+    let insight_type = match s.insight_type()? {
+        ct::InsightType::ApiCallRateInsight => InsightType::ApiCallRateInsight,
+        ct::InsightType::ApiErrorRateInsight => InsightType::ApiErrorRateInsight,
+        _ => return None,
+    };
+    let event_categories: Vec<_> = s
+        .event_categories()
+        .iter()
+        .filter_map(|c| match c {
+            ct::SourceEventCategory::Management => Some(SourceEventCategory::Management),
+            ct::SourceEventCategory::Data => Some(SourceEventCategory::Data),
+            _ => None,
+        })
+        .collect();
+    if event_categories.is_empty() && !s.event_categories().is_empty() {
+        return None;
+    }
+    Some(InsightSelector {
+        insight_type,
+        event_categories,
+    })
+}
+
+/// `Insights` from a Get/PutInsightSelectors answer's members, canonical.
+pub fn insights_from_sdk(selectors: &[ct::InsightSelector], destination: Option<&str>) -> Insights {
+    Insights {
+        selectors: selectors.iter().filter_map(insight_from_sdk).collect(),
+        destination: owned(destination),
+    }
+    .canonical()
+}
+
+/// SDK federation status -> domain (AWS's silence: not federated).
+pub fn federation_status(s: Option<&ct::FederationStatus>) -> FederationStatus {
+    match s {
+        None => FederationStatus::Disabled,
+        Some(ct::FederationStatus::Enabling) => FederationStatus::Enabling,
+        Some(ct::FederationStatus::Enabled) => FederationStatus::Enabled,
+        Some(ct::FederationStatus::Disabling) => FederationStatus::Disabling,
+        Some(ct::FederationStatus::Disabled) => FederationStatus::Disabled,
+        Some(other) => FederationStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+/// Domain maximum event size -> SDK.
+pub fn max_event_size_to_sdk(m: MaxEventSize) -> ct::MaxEventSize {
+    match m {
+        MaxEventSize::Standard => ct::MaxEventSize::Standard,
+        MaxEventSize::Large => ct::MaxEventSize::Large,
+    }
+}
+
+/// SDK maximum event size -> domain; a size this code does not know reads as none.
+pub fn max_event_size_from_sdk(m: Option<&ct::MaxEventSize>) -> Option<MaxEventSize> {
+    match m? {
+        ct::MaxEventSize::Standard => Some(MaxEventSize::Standard),
+        ct::MaxEventSize::Large => Some(MaxEventSize::Large),
         _ => None,
     }
 }
+
+/// Domain context key selector -> SDK. Fails only if a required member is missing.
+pub fn context_key_selector_to_sdk(
+    s: &ContextKeySelector,
+) -> Result<ct::ContextKeySelector, String> {
+    let t = match s.type_ {
+        ContextKeyType::TagContext => ct::Type::TagContext,
+        ContextKeyType::RequestContext => ct::Type::RequestContext,
+    };
+    ct::ContextKeySelector::builder()
+        .r#type(t)
+        .set_equals(Some(s.equals.clone()))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// SDK context key selector -> domain; types this code does not know are dropped.
+pub fn context_key_selector_from_sdk(s: &ct::ContextKeySelector) -> Option<ContextKeySelector> {
+    let type_ = match s.r#type() {
+        ct::Type::TagContext => ContextKeyType::TagContext,
+        ct::Type::RequestContext => ContextKeyType::RequestContext,
+        _ => return None,
+    };
+    Some(ContextKeySelector {
+        type_,
+        equals: s.equals().to_vec(),
+    })
+}
+
+fn template_to_sdk(t: AggregationTemplate) -> ct::Template {
+    match t {
+        AggregationTemplate::ApiActivity => ct::Template::ApiActivity,
+        AggregationTemplate::ResourceAccess => ct::Template::ResourceAccess,
+        AggregationTemplate::UserActions => ct::Template::UserActions,
+    }
+}
+
+/// Domain aggregation configuration -> SDK. Fails only if a required member is missing.
+pub fn aggregation_to_sdk(
+    a: &AggregationConfiguration,
+) -> Result<ct::AggregationConfiguration, String> {
+    let category = match a.event_category {
+        AggregationEventCategory::Data => ct::EventCategoryAggregation::Data,
+    };
+    ct::AggregationConfiguration::builder()
+        .set_templates(Some(
+            a.templates.iter().copied().map(template_to_sdk).collect(),
+        ))
+        .event_category(category)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// SDK aggregation configuration -> domain; templates this code does not know are
+/// dropped, and so is a configuration of a category it does not know (or with no known
+/// template left: it cannot be said back to AWS).
+pub fn aggregation_from_sdk(a: &ct::AggregationConfiguration) -> Option<AggregationConfiguration> {
+    let event_category = match a.event_category() {
+        ct::EventCategoryAggregation::Data => AggregationEventCategory::Data,
+        _ => return None,
+    };
+    let templates: Vec<_> = a
+        .templates()
+        .iter()
+        .filter_map(|t| match t {
+            ct::Template::ApiActivity => Some(AggregationTemplate::ApiActivity),
+            ct::Template::ResourceAccess => Some(AggregationTemplate::ResourceAccess),
+            ct::Template::UserActions => Some(AggregationTemplate::UserActions),
+            _ => None,
+        })
+        .collect();
+    (!templates.is_empty()).then_some(AggregationConfiguration {
+        templates,
+        event_category,
+    })
+}
+
+/// `EventConfiguration` from a Get/PutEventConfiguration answer, canonical.
+macro_rules! event_configuration_from {
+    ($out:expr) => {{
+        use crate::aws::sdk::convert as c;
+        let out = $out;
+        crate::aws::types::EventConfiguration {
+            max_event_size: c::max_event_size_from_sdk(out.max_event_size()),
+            context_key_selectors: out
+                .context_key_selectors()
+                .iter()
+                .filter_map(c::context_key_selector_from_sdk)
+                .collect(),
+            aggregation_configurations: out
+                .aggregation_configurations()
+                .iter()
+                .filter_map(c::aggregation_from_sdk)
+                .collect(),
+        }
+        .canonical()
+    }};
+}
+pub(crate) use event_configuration_from;
 
 /// Tags -> SDK `TagsList`.
 pub fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Result<Vec<ct::Tag>, String> {
@@ -285,8 +468,9 @@ pub fn eds_status(s: Option<&ct::EventDataStoreStatus>) -> EventDataStoreStatus 
     }
 }
 
-/// `EventDataStore` from a Get/Create/UpdateEventDataStore response (same members).
-macro_rules! event_data_store_from {
+/// `EventDataStore` from a `CreateEventDataStore` response, which carries no federation
+/// members: a new store is not federated.
+macro_rules! created_event_data_store_from {
     ($out:expr) => {{
         use crate::aws::sdk::convert as c;
         let out = $out;
@@ -308,6 +492,25 @@ macro_rules! event_data_store_from {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned),
             billing_mode: c::billing_mode_from_sdk(out.billing_mode()),
+            federation_status: crate::aws::types::FederationStatus::Disabled,
+            federation_role_arn: None,
+        }
+    }};
+}
+pub(crate) use created_event_data_store_from;
+
+/// `EventDataStore` from a Get/UpdateEventDataStore response (the members of a create's,
+/// plus federation).
+macro_rules! event_data_store_from {
+    ($out:expr) => {{
+        let out = $out;
+        crate::aws::types::EventDataStore {
+            federation_status: crate::aws::sdk::convert::federation_status(out.federation_status()),
+            federation_role_arn: out
+                .federation_role_arn()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            ..crate::aws::sdk::convert::created_event_data_store_from!(out)
         }
     }};
 }
@@ -384,6 +587,127 @@ mod tests {
             eds_status(Some(&s)),
             EventDataStoreStatus::Other("FROZEN".into())
         );
+    }
+
+    #[test]
+    fn insight_selector_round_trip_keeps_categories() {
+        let s = InsightSelector {
+            insight_type: InsightType::ApiErrorRateInsight,
+            event_categories: vec![SourceEventCategory::Data, SourceEventCategory::Management],
+        };
+        let sdk = insight_to_sdk(&s);
+        assert_eq!(sdk.event_categories().len(), 2);
+        assert_eq!(insight_from_sdk(&sdk), Some(s));
+        // None declared: the member is left out (AWS's default, management events).
+        let default = InsightSelector {
+            insight_type: InsightType::ApiCallRateInsight,
+            event_categories: vec![],
+        };
+        assert!(insight_to_sdk(&default).event_categories.is_none());
+    }
+
+    #[test]
+    fn insights_read_canonical_and_unknown_values_dropped() {
+        let call = ct::InsightSelector::builder()
+            .insight_type(ct::InsightType::ApiCallRateInsight)
+            .event_categories(ct::SourceEventCategory::Data)
+            .event_categories(ct::SourceEventCategory::from("NetworkActivity"))
+            .event_categories(ct::SourceEventCategory::Management)
+            .build();
+        let error = ct::InsightSelector::builder()
+            .insight_type(ct::InsightType::ApiErrorRateInsight)
+            .build();
+        let unknown_type = ct::InsightSelector::builder()
+            .insight_type(ct::InsightType::from("ApiLatencyInsight"))
+            .build();
+        let only_unknown_categories = ct::InsightSelector::builder()
+            .insight_type(ct::InsightType::ApiErrorRateInsight)
+            .event_categories(ct::SourceEventCategory::from("NetworkActivity"))
+            .build();
+        let got = insights_from_sdk(
+            &[error.clone(), unknown_type, call],
+            Some("arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/dest"),
+        );
+        assert_eq!(
+            got.selectors,
+            [
+                InsightSelector {
+                    insight_type: InsightType::ApiCallRateInsight,
+                    event_categories: vec![
+                        SourceEventCategory::Management,
+                        SourceEventCategory::Data
+                    ],
+                },
+                InsightSelector {
+                    insight_type: InsightType::ApiErrorRateInsight,
+                    event_categories: vec![SourceEventCategory::Management],
+                },
+            ]
+        );
+        assert!(got.destination.is_some());
+        assert_eq!(insight_from_sdk(&only_unknown_categories), None);
+        assert_eq!(insights_from_sdk(&[error], Some("")).destination, None);
+    }
+
+    #[test]
+    fn federation_status_values() {
+        assert_eq!(federation_status(None), FederationStatus::Disabled);
+        assert_eq!(
+            federation_status(Some(&ct::FederationStatus::Enabling)),
+            FederationStatus::Enabling
+        );
+        assert_eq!(
+            federation_status(Some(&ct::FederationStatus::from("PAUSED"))),
+            FederationStatus::Other("PAUSED".into())
+        );
+    }
+
+    #[test]
+    fn event_configuration_members_round_trip() {
+        let keys = ContextKeySelector {
+            type_: ContextKeyType::RequestContext,
+            equals: vec!["aws:PrincipalArn".into()],
+        };
+        let sdk = context_key_selector_to_sdk(&keys).unwrap();
+        assert_eq!(sdk.r#type(), &ct::Type::RequestContext);
+        assert_eq!(context_key_selector_from_sdk(&sdk), Some(keys));
+        let unknown = ct::ContextKeySelector::builder()
+            .r#type(ct::Type::from("BodyContext"))
+            .equals("x")
+            .build()
+            .unwrap();
+        assert_eq!(context_key_selector_from_sdk(&unknown), None);
+
+        let aggregation = AggregationConfiguration {
+            templates: vec![AggregationTemplate::UserActions],
+            event_category: AggregationEventCategory::Data,
+        };
+        let sdk = aggregation_to_sdk(&aggregation).unwrap();
+        assert_eq!(sdk.templates(), [ct::Template::UserActions]);
+        assert_eq!(aggregation_from_sdk(&sdk), Some(aggregation));
+        let unknown_only = ct::AggregationConfiguration::builder()
+            .templates(ct::Template::from("NEW_TEMPLATE"))
+            .event_category(ct::EventCategoryAggregation::Data)
+            .build()
+            .unwrap();
+        assert_eq!(aggregation_from_sdk(&unknown_only), None);
+
+        for m in [MaxEventSize::Standard, MaxEventSize::Large] {
+            assert_eq!(
+                max_event_size_from_sdk(Some(&max_event_size_to_sdk(m))),
+                Some(m)
+            );
+        }
+        assert_eq!(
+            max_event_size_from_sdk(Some(&ct::MaxEventSize::from("Huge"))),
+            None
+        );
+    }
+
+    #[test]
+    fn trail_recursive_logging_defaults_on() {
+        assert!(trail(&ct::Trail::builder().build()).recursive_logging);
+        assert!(!trail(&ct::Trail::builder().recursive_logging(false).build()).recursive_logging);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::SdkAws;
 use super::classify;
 use super::cloudtrail::{CT, bad_input, ct_err};
-use super::convert::{self, event_data_store_from};
+use super::convert::{self, created_event_data_store_from, event_data_store_from};
 use crate::aws::{AwsResult, EventDataStore, EventDataStoreSettings, EventDataStoreSummary};
 
 impl SdkAws {
@@ -98,7 +98,7 @@ impl SdkAws {
                 .send()
                 .await
                 .map_err(ct_err(OP))?;
-            Ok(event_data_store_from!(&out))
+            Ok(created_event_data_store_from!(&out))
         })
         .await
     }

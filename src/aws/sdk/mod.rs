@@ -19,6 +19,7 @@ pub mod convert;
 mod event_data_stores;
 mod organizations;
 pub mod rate_limit;
+mod settings;
 pub mod sqs;
 
 use std::collections::HashMap;

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::plan::{self, StoreStep};
+use super::plan::{self, StoreDetails, StoreStep};
 use crate::api::{OrgEventDataStoreSpec, OrgEventDataStoreStatus};
 use crate::aws::{
     AwsResult, CloudTrail, EventDataStore, EventDataStoreSettings, EventDataStoreStatus,
-    arn_region_and_account,
+    FederationStatus, Target, arn_region_and_account,
 };
 use crate::controllers::org_scoped::OrgScoped;
 use crate::controllers::org_scoped::plan::Step;
@@ -25,8 +25,7 @@ impl OrgScoped for Stores {
     type Spec = OrgEventDataStoreSpec;
     type Status = OrgEventDataStoreStatus;
     type Resource = EventDataStore;
-    /// Everything a store has is in `GetEventDataStore`.
-    type Details = ();
+    type Details = StoreDetails;
     type Settings = EventDataStoreSettings;
     type Step = StoreStep;
 
@@ -48,17 +47,27 @@ impl OrgScoped for Stores {
         plan::drift(spec, store)
     }
 
-    fn new_details(_: &EventDataStore) {}
+    fn new_details(_: &EventDataStore) -> StoreDetails {
+        StoreDetails::of_new_store()
+    }
 
-    fn reconfigure(_: &OrgEventDataStoreSpec, _: &()) -> Vec<StoreStep> {
-        vec![]
+    fn reconfigure(
+        spec: &OrgEventDataStoreSpec,
+        store: &EventDataStore,
+        details: &StoreDetails,
+    ) -> Vec<StoreStep> {
+        plan::reconfigure(spec, store, details)
+    }
+
+    fn restores(step: &StoreStep) -> Option<&'static str> {
+        plan::restores(step)
     }
 
     fn activity(
         spec: &OrgEventDataStoreSpec,
         _: &OrgEventDataStoreStatus,
         store: &EventDataStore,
-        _: &(),
+        _: &StoreDetails,
     ) -> Vec<Step<Self>> {
         plan::ingestion(spec, store)
             .map(Step::Kind)
@@ -90,6 +99,7 @@ impl OrgScoped for Stores {
         }
         status.organization_enabled = Some(store.organization_enabled);
         status.status = Some(plan::status_str(&store.status));
+        status.federation_status = Some(store.federation_status.as_str().to_string());
     }
 
     /// By the ARN we recorded, else by name (store ARNs carry a random id).
@@ -112,8 +122,26 @@ impl OrgScoped for Stores {
         Ok(None)
     }
 
-    async fn details(_: &dyn CloudTrail, _: &str, _: &EventDataStore) -> AwsResult<()> {
-        Ok(())
+    /// Only what the spec declares: each read costs a call (and, for a store without a
+    /// policy or Insights, an error record in the customer's trail).
+    async fn details(
+        ct: &dyn CloudTrail,
+        region: &str,
+        spec: &OrgEventDataStoreSpec,
+        store: &EventDataStore,
+    ) -> AwsResult<StoreDetails> {
+        let target = Target::EventDataStore(&store.arn);
+        let mut details = StoreDetails::default();
+        if plan::declares_event_configuration(spec) {
+            details.event_configuration = Some(ct.get_event_configuration(region, target).await?);
+        }
+        if spec.resource_policy.is_some() {
+            details.resource_policy = Some(ct.get_resource_policy(region, &store.arn).await?);
+        }
+        if spec.insight_selectors.is_some() {
+            details.insights = Some(ct.get_insight_selectors(region, target).await?);
+        }
+        Ok(details)
     }
 
     async fn create(
@@ -163,6 +191,26 @@ impl OrgScoped for Stores {
                 ct.stop_event_data_store_ingestion(region, arn).await?;
                 store.status = EventDataStoreStatus::StoppedIngestion;
                 Ok(())
+            }
+            StoreStep::PutEventConfiguration(c) => {
+                ct.put_event_configuration(region, Target::EventDataStore(arn), c)
+                    .await
+            }
+            StoreStep::EnableFederation(role) => {
+                ct.enable_federation(region, arn, role).await?;
+                store.federation_status = FederationStatus::Enabling;
+                store.federation_role_arn = Some(role.clone());
+                Ok(())
+            }
+            StoreStep::DisableFederation => {
+                ct.disable_federation(region, arn).await?;
+                store.federation_status = FederationStatus::Disabling;
+                Ok(())
+            }
+            StoreStep::PutResourcePolicy(p) => ct.put_resource_policy(region, arn, p).await,
+            StoreStep::PutInsightSelectors(i) => {
+                ct.put_insight_selectors(region, Target::EventDataStore(arn), i)
+                    .await
             }
         }
     }

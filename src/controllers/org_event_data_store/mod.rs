@@ -106,6 +106,7 @@ pub async fn reconcile(
         organization: spec.organization_enabled,
         adopt_existing: spec.adopt_existing,
         existed: status.arn.is_some(),
+        was_ready: super::engine::converged(store),
     };
     org_scoped::reconcile(&declared, status, aws, trust, report).await
 }

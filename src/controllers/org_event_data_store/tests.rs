@@ -158,3 +158,156 @@ async fn deletion_turns_termination_protection_off_then_deletes() {
     assert_eq!(super::cleanup(&deleted, &w.access).await.unwrap(), None);
     assert_eq!(w.calls(), ["GetEventDataStore"], "no second delete");
 }
+
+const DESTINATION: &str = "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/insights";
+const ROLE: &str = "arn:aws:iam::111111111111:role/LakeFederation";
+const POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "cloudtrail:StartQuery", "Resource": "*"}]}"#;
+
+fn with_settings() -> OrgEventDataStore {
+    Fixture::store("lake")
+        .with("maxEventSize", "Large")
+        .with(
+            "contextKeySelectors",
+            serde_json::json!([{"type": "TagContext", "equals": ["Environment"]}]),
+        )
+        .with("federationEnabled", true)
+        .with("federationRoleArn", ROLE)
+        .with("resourcePolicy", POLICY)
+        .with("insightSelectors", serde_json::json!(["ApiCallRateInsight"]))
+        .with("insightsDestination", DESTINATION)
+        .build()
+}
+
+fn ready_object(mut s: OrgEventDataStore, status: &OrgEventDataStoreStatus) -> OrgEventDataStore {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+    s.status = Some(OrgEventDataStoreStatus {
+        conditions: vec![Condition {
+            type_: "Ready".into(),
+            status: "True".into(),
+            reason: "Ready".into(),
+            message: String::new(),
+            observed_generation: s.metadata.generation,
+            last_transition_time: crate::controllers::status::now(),
+        }],
+        ..status.clone()
+    });
+    s
+}
+
+#[tokio::test]
+async fn new_settings_are_applied_on_create_and_read_only_when_declared() {
+    use crate::aws::{CloudTrail, FederationStatus, Target};
+    let w = World::management(true);
+    let mut status = OrgEventDataStoreStatus::default();
+    let s = with_settings();
+    let (outcome, _) = w.store(&s, &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(
+        w.calls(),
+        [
+            "ListEventDataStores",
+            "CreateEventDataStore",
+            "PutEventConfiguration",
+            "EnableFederation",
+            "PutResourcePolicy",
+            "PutInsightSelectors"
+        ]
+    );
+    let arn = only_store(&w).arn;
+    let config = w
+        .aws
+        .get_event_configuration("us-east-1", Target::EventDataStore(&arn))
+        .await
+        .unwrap();
+    assert_eq!(config.max_event_size, Some(crate::aws::MaxEventSize::Large));
+    assert_eq!(config.context_key_selectors.len(), 1);
+    assert_eq!(
+        w.aws.get_resource_policy("us-east-1", &arn).await.unwrap().as_deref(),
+        Some(POLICY)
+    );
+    let insights = w
+        .aws
+        .get_insight_selectors("us-east-1", Target::EventDataStore(&arn))
+        .await
+        .unwrap();
+    assert_eq!(insights.destination.as_deref(), Some(DESTINATION));
+    let e = only_store(&w);
+    assert!(matches!(
+        e.federation_status,
+        FederationStatus::Enabled | FederationStatus::Enabling
+    ));
+    assert_eq!(e.federation_role_arn.as_deref(), Some(ROLE));
+    w.calls();
+    let (outcome, notes) = w.store(&s, &mut status).await;
+    assert!(ready(&outcome) && notes.is_empty(), "{notes:?}");
+    assert_eq!(
+        w.calls(),
+        [
+            "GetEventDataStore",
+            "ListTags",
+            "GetEventConfiguration",
+            "GetResourcePolicy",
+            "GetInsightSelectors"
+        ]
+    );
+    // Undeclared: none of the three reads.
+    let (w, mut status) = converged().await;
+    assert!(ready(&w.store(&lake(), &mut status).await.0));
+    assert_eq!(w.calls(), ["GetEventDataStore", "ListTags"]);
+}
+
+#[tokio::test]
+async fn store_settings_changed_by_hand_are_restored_with_one_warning() {
+    use crate::aws::{CloudTrail, EventConfiguration, Insights, Target};
+    let w = World::management(true);
+    let mut status = OrgEventDataStoreStatus::default();
+    let s = with_settings();
+    assert!(ready(&w.store(&s, &mut status).await.0));
+    let arn = only_store(&w).arn;
+    let t = Target::EventDataStore(&arn);
+    w.aws
+        .put_event_configuration("us-east-1", t, &EventConfiguration::default())
+        .await
+        .unwrap();
+    w.aws.disable_federation("us-east-1", &arn).await.unwrap();
+    w.aws
+        .put_resource_policy("us-east-1", &arn, r#"{"Version": "2012-10-17", "Statement": []}"#)
+        .await
+        .unwrap();
+    w.aws
+        .put_insight_selectors("us-east-1", t, &Insights::default())
+        .await
+        .unwrap();
+    w.calls();
+    let (outcome, notes) = w.store(&ready_object(s.clone(), &status), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["DriftCorrected"]);
+    for what in ["EventConfiguration", "Federation", "ResourcePolicy", "InsightSelectors"] {
+        assert!(notes[0].message.contains(what), "{}", notes[0].message);
+    }
+    let (outcome, notes) = w.store(&s, &mut status).await;
+    assert!(ready(&outcome) && notes.is_empty(), "restored: {notes:?}");
+    assert_eq!(
+        status.federation_status.as_deref().map(|f| f.starts_with("ENABL")),
+        Some(true)
+    );
+}
+
+#[tokio::test]
+async fn a_policy_formatted_differently_is_no_drift() {
+    use crate::aws::CloudTrail;
+    let w = World::management(true);
+    let mut status = OrgEventDataStoreStatus::default();
+    let s = with_settings();
+    assert!(ready(&w.store(&s, &mut status).await.0));
+    let arn = only_store(&w).arn;
+    let reformatted: serde_json::Value = serde_json::from_str(POLICY).unwrap();
+    w.aws
+        .put_resource_policy("us-east-1", &arn, &serde_json::to_string_pretty(&reformatted).unwrap())
+        .await
+        .unwrap();
+    w.calls();
+    let (_, notes) = w.store(&s, &mut status).await;
+    assert!(notes.is_empty(), "{notes:?}");
+    assert!(!w.calls().contains(&"PutResourcePolicy"));
+}

@@ -52,7 +52,14 @@ pub trait OrgScoped: Send + Sync + 'static {
     /// The details of a resource `Create*` has just made (AWS's defaults).
     fn new_details(resource: &Self::Resource) -> Self::Details;
     /// Kind steps that reconfigure it (before tags are synced).
-    fn reconfigure(spec: &Self::Spec, details: &Self::Details) -> Vec<Self::Step>;
+    fn reconfigure(
+        spec: &Self::Spec,
+        resource: &Self::Resource,
+        details: &Self::Details,
+    ) -> Vec<Self::Step>;
+    /// What a reconfiguring step restores, for the event of a change made outside the
+    /// operator (`None`: the step has its own event, or restores nothing).
+    fn restores(step: &Self::Step) -> Option<&'static str>;
     /// Kind steps that keep it active (last), with their events.
     fn activity(
         spec: &Self::Spec,
@@ -77,10 +84,11 @@ pub trait OrgScoped: Send + Sync + 'static {
         arn: Option<&str>,
         name: &str,
     ) -> AwsResult<Option<Self::Resource>>;
-    /// Read its details.
+    /// Read its details: only what `spec` declares and `resource` does not already say.
     async fn details(
         ct: &dyn CloudTrail,
         region: &str,
+        spec: &Self::Spec,
         resource: &Self::Resource,
     ) -> AwsResult<Self::Details>;
     /// `Create*`.
@@ -133,6 +141,9 @@ pub struct Declared<'a, K: OrgScoped> {
     pub adopt_existing: bool,
     /// Whether the status says it existed before (a missing one was deleted by hand).
     pub existed: bool,
+    /// Whether the object was Ready for its current generation: a difference found now
+    /// was made in AWS, outside the operator, not by a spec change.
+    pub was_ready: bool,
 }
 
 /// Observe, plan, act; once more after a restore, which makes the resource readable.

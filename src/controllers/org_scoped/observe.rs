@@ -113,7 +113,7 @@ async fn read<K: OrgScoped>(
         found.blocked = trust.conversion_blocked(aws).await?;
     }
     if found.blocked.is_none() {
-        found.details = Some(K::details(ct, d.region, &found.resource).await?);
+        found.details = Some(K::details(ct, d.region, d.spec, &found.resource).await?);
     }
     Ok(())
 }

@@ -181,13 +181,11 @@ fn existing<K: OrgScoped>(d: &Declared<'_, K>, status: &K::Status, found: &Found
             message: format!("{} {arn} was not fully read; looking again", K::WHAT),
         });
     };
-    steps.extend(converge(
-        d,
-        status,
-        &found.resource,
-        details,
-        &observed_tags,
-    ));
+    let converging = converge(d, status, &found.resource, details, &observed_tags);
+    if d.was_ready {
+        steps.extend(drift_note::<K>(arn, &converging));
+    }
+    steps.extend(converging);
     Plan::Converge {
         steps,
         outcome: None,
@@ -212,7 +210,11 @@ pub fn converge<K: OrgScoped>(
     if !drifted.is_empty() {
         steps.push(Step::Update(drifted));
     }
-    steps.extend(K::reconfigure(d.spec, details).into_iter().map(Step::Kind));
+    steps.extend(
+        K::reconfigure(d.spec, resource, details)
+            .into_iter()
+            .map(Step::Kind),
+    );
     let (add, remove) = tags::changes(K::tags(&d.settings), observed_tags);
     if !add.is_empty() {
         steps.push(Step::AddTags(add));
@@ -223,6 +225,33 @@ pub fn converge<K: OrgScoped>(
     steps.extend(K::activity(d.spec, status, resource, details));
     steps
 }
+
+/// One Warning event for settings changed in AWS while the object was Ready (scope, tags
+/// and activity have their own events).
+fn drift_note<K: OrgScoped>(arn: &str, steps: &[Step<K>]) -> Option<Step<K>> {
+    let mut what: Vec<&str> = vec![];
+    for step in steps {
+        match step {
+            Step::Update(fields) => what.extend(fields.iter().copied()),
+            Step::Kind(step) => what.extend(K::restores(step)),
+            _ => {}
+        }
+    }
+    what.dedup();
+    (!what.is_empty()).then(|| {
+        Step::Note(Note::warning(
+            DRIFT_CORRECTED,
+            format!(
+                "{} {arn}: {} changed outside the operator; restoring the declared value",
+                K::WHAT,
+                what.join(", ")
+            ),
+        ))
+    })
+}
+
+/// Reason of the Warning event for a setting changed outside the operator.
+pub const DRIFT_CORRECTED: &str = "DriftCorrected";
 
 /// The event of a conversion back to organization scope.
 pub fn reconverted<K: OrgScoped>(arn: &str) -> Note {

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::plan::{self, TrailDetails, TrailStep};
+use super::recursion;
 use crate::api::{OrgTrailSpec, OrgTrailStatus};
-use crate::aws::{AwsResult, CloudTrail, Trail, TrailSettings};
+use crate::aws::{AwsResult, CloudTrail, Insights, Target, Trail, TrailSettings};
 use crate::controllers::events::Note;
 use crate::controllers::org_scoped::OrgScoped;
 use crate::controllers::org_scoped::plan::Step;
@@ -47,8 +48,12 @@ impl OrgScoped for Trails {
         TrailDetails::of_new_trail()
     }
 
-    fn reconfigure(spec: &OrgTrailSpec, details: &TrailDetails) -> Vec<TrailStep> {
+    fn reconfigure(spec: &OrgTrailSpec, _: &Trail, details: &TrailDetails) -> Vec<TrailStep> {
         plan::reconfigure(spec, details)
+    }
+
+    fn restores(step: &TrailStep) -> Option<&'static str> {
+        plan::restores(step)
     }
 
     fn activity(
@@ -58,6 +63,15 @@ impl OrgScoped for Trails {
         details: &TrailDetails,
     ) -> Vec<Step<Self>> {
         let mut steps = vec![];
+        // One Warning when the loop appears (the condition stays while it lasts).
+        if let Some(what) = recursion::own_deliveries(spec, trail.recursive_logging)
+            && status.records_own_deliveries.is_none()
+        {
+            steps.push(Step::Note(Note::warning(
+                "RecursiveLogging",
+                format!("trail {}: {}", trail.arn, recursion::warning(&what)),
+            )));
+        }
         let start = plan::logging(spec, details);
         if start == Some(TrailStep::StartLogging) && status.is_logging == Some(true) {
             steps.push(Step::Note(Note::warning(
@@ -85,6 +99,7 @@ impl OrgScoped for Trails {
 
     fn record(status: &mut OrgTrailStatus, spec: &OrgTrailSpec, trail: &Trail, ready: bool) {
         status.is_organization_trail = Some(trail.is_organization_trail);
+        status.records_own_deliveries = recursion::own_deliveries(spec, trail.recursive_logging);
         if ready {
             status.is_logging = Some(spec.logging);
         }
@@ -99,19 +114,30 @@ impl OrgScoped for Trails {
         ct.get_trail(region, arn.unwrap_or(name)).await
     }
 
-    async fn details(ct: &dyn CloudTrail, region: &str, trail: &Trail) -> AwsResult<TrailDetails> {
+    async fn details(
+        ct: &dyn CloudTrail,
+        region: &str,
+        spec: &OrgTrailSpec,
+        trail: &Trail,
+    ) -> AwsResult<TrailDetails> {
         let arn = trail.arn.as_str();
         let selectors = ct.get_event_selectors(region, arn).await?;
         // GetInsightSelectors on a trail without Insights answers InsightNotEnabledException,
         // an error record in the customer's own trail on every resync: ask only when needed.
         let insights = if trail.has_insight_selectors {
-            plan::sorted_insights(ct.get_insight_selectors(region, arn).await?)
+            ct.get_insight_selectors(region, Target::Trail(arn)).await?
         } else {
-            vec![]
+            Insights::default()
+        };
+        // Aggregations are managed only when declared: otherwise nothing to compare.
+        let event_configuration = match spec.aggregation_configurations {
+            Some(_) => Some(ct.get_event_configuration(region, Target::Trail(arn)).await?),
+            None => None,
         };
         Ok(TrailDetails {
             selectors,
             insights,
+            event_configuration,
             logging: ct.get_trail_status(region, arn).await?.is_logging,
         })
     }
@@ -158,7 +184,16 @@ impl OrgScoped for Trails {
         let arn = trail.arn.as_str();
         match step {
             TrailStep::PutEventSelectors(s) => ct.put_event_selectors(region, arn, s).await,
-            TrailStep::PutInsightSelectors(i) => ct.put_insight_selectors(region, arn, i).await,
+            TrailStep::PutInsightSelectors(i) => {
+                ct.put_insight_selectors(region, Target::Trail(arn), i)
+                    .await?;
+                trail.has_insight_selectors = !i.selectors.is_empty();
+                Ok(())
+            }
+            TrailStep::PutEventConfiguration(c) => {
+                ct.put_event_configuration(region, Target::Trail(arn), c)
+                    .await
+            }
             TrailStep::StartLogging => ct.start_logging(region, arn).await,
             TrailStep::StopLogging => ct.stop_logging(region, arn).await,
         }

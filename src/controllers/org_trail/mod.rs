@@ -3,6 +3,7 @@
 
 pub mod lifecycle;
 pub mod plan;
+pub mod recursion;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,8 @@ use lifecycle::Trails;
 pub const ORGANIZATION_SCOPE: &str = "OrganizationScope";
 /// Whether the trail logs as declared.
 pub const LOGGING: &str = "Logging";
+/// Present (True) while the trail records CloudTrail's own deliveries.
+pub const RECURSIVE_LOGGING: &str = "RecursiveLogging";
 
 impl Reconciled for OrgTrail {
     const KIND: &'static str = "OrgTrail";
@@ -83,7 +86,16 @@ impl Reconciled for OrgTrail {
             reason: if logging { "Logging" } else { "NotLogging" },
             message: String::new(),
         });
-        scope.into_iter().chain(logging).collect()
+        let recursive = status
+            .records_own_deliveries
+            .as_deref()
+            .map(|what| KindCondition {
+                type_: RECURSIVE_LOGGING,
+                status: true,
+                reason: RECURSIVE_LOGGING,
+                message: recursion::warning(what),
+            });
+        scope.into_iter().chain(logging).chain(recursive).collect()
     }
 
     async fn cleanup(&self, ctx: &Context) -> AwsResult<Option<Note>> {
@@ -123,6 +135,7 @@ pub async fn reconcile(
         organization: spec.is_organization_trail,
         adopt_existing: spec.adopt_existing,
         existed: status.is_logging.is_some(),
+        was_ready: super::engine::converged(trail),
     };
     org_scoped::reconcile(&declared, status, aws, trust, report).await
 }

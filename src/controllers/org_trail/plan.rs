@@ -1,8 +1,11 @@
 //! What a trail should look like, and how AWS's view differs from it (pure).
 
 use crate::api::OrgTrailSpec;
-use crate::api::selectors::{EventSelectors, InsightType};
-use crate::aws::{Trail, TrailSettings, aws_default_selectors};
+use crate::api::selectors::EventSelectors;
+use crate::aws::{
+    EventConfiguration, InsightSelector, Insights, SourceEventCategory, Trail, TrailSettings,
+    aws_default_selectors,
+};
 
 use super::super::tags;
 
@@ -25,6 +28,10 @@ pub fn settings(spec: &OrgTrailSpec, owner: &str) -> TrailSettings {
         event_selectors: _,
         advanced_event_selectors: _,
         insight_selectors: _,
+        insight_event_categories: _,
+        recursive_logging,
+        // Through PutEventConfiguration (a step of its own).
+        aggregation_configurations: _,
         tags,
         logging: _,
         is_organization_trail,
@@ -45,6 +52,7 @@ pub fn settings(spec: &OrgTrailSpec, owner: &str) -> TrailSettings {
         include_global_service_events: *include_global_service_events,
         enable_log_file_validation: *enable_log_file_validation,
         is_organization_trail: *is_organization_trail,
+        recursive_logging: *recursive_logging,
         tags: tags::desired(tags, owner),
     }
 }
@@ -86,6 +94,7 @@ pub fn drift(spec: &OrgTrailSpec, observed: &Trail) -> Vec<&'static str> {
         include_global_service_events: global_events,
         enable_log_file_validation: validation,
         is_organization_trail: _,
+        recursive_logging,
         tags: _,
     } = settings(spec, "");
     let o = observed;
@@ -117,6 +126,11 @@ pub fn drift(spec: &OrgTrailSpec, observed: &Trail) -> Vec<&'static str> {
             validation != o.log_file_validation_enabled,
             "EnableLogFileValidation",
         ),
+        // Unset: AWS's value stands.
+        (
+            recursive_logging.is_some_and(|r| r != o.recursive_logging),
+            "RecursiveLogging",
+        ),
     ]
     .into_iter()
     .filter_map(|(drifted, field)| drifted.then_some(field))
@@ -132,30 +146,60 @@ pub fn desired_selectors(spec: &OrgTrailSpec) -> EventSelectors {
     }
 }
 
-/// Insight types, in a canonical order for comparison.
-pub fn sorted_insights(mut v: Vec<InsightType>) -> Vec<InsightType> {
-    v.sort();
-    v.dedup();
-    v
+/// The Insights the spec declares, canonical: each type with its categories
+/// (`Management`, AWS's default, when `insightEventCategories` does not name it).
+pub fn desired_insights(spec: &OrgTrailSpec) -> Insights {
+    let selectors = spec
+        .insight_selectors
+        .iter()
+        .map(|t| InsightSelector {
+            insight_type: *t,
+            event_categories: spec
+                .insight_event_categories
+                .get(t.as_str())
+                .cloned()
+                .unwrap_or_else(|| vec![SourceEventCategory::Management]),
+        })
+        .collect();
+    Insights {
+        selectors,
+        destination: None,
+    }
+    .canonical()
 }
 
-/// A trail's state beyond `GetTrail`: selectors, Insights, logging.
+/// The aggregations the spec declares, canonical; `None`: not managed.
+pub fn desired_event_configuration(spec: &OrgTrailSpec) -> Option<EventConfiguration> {
+    spec.aggregation_configurations.as_ref().map(|a| {
+        EventConfiguration {
+            aggregation_configurations: a.clone(),
+            ..Default::default()
+        }
+        .canonical()
+    })
+}
+
+/// A trail's state beyond `GetTrail`: selectors, Insights, event configuration, logging.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrailDetails {
     /// `GetEventSelectors`.
     pub selectors: EventSelectors,
-    /// `GetInsightSelectors` (sorted), read only when `HasInsightSelectors`.
-    pub insights: Vec<InsightType>,
+    /// `GetInsightSelectors` (canonical), read only when `HasInsightSelectors`.
+    pub insights: Insights,
+    /// `GetEventConfiguration` (canonical), read only when the spec declares aggregations.
+    pub event_configuration: Option<EventConfiguration>,
     /// `GetTrailStatus.IsLogging`.
     pub logging: bool,
 }
 
 impl TrailDetails {
-    /// What CloudTrail gives a new trail: default selectors, no Insights, not logging.
+    /// What CloudTrail gives a new trail: default selectors, no Insights, no
+    /// aggregation, not logging.
     pub fn of_new_trail() -> Self {
         TrailDetails {
             selectors: aws_default_selectors(),
-            insights: vec![],
+            insights: Insights::default(),
+            event_configuration: Some(EventConfiguration::default()),
             logging: false,
         }
     }
@@ -167,25 +211,44 @@ pub enum TrailStep {
     /// `PutEventSelectors`.
     PutEventSelectors(EventSelectors),
     /// `PutInsightSelectors` (empty: Insights off).
-    PutInsightSelectors(Vec<InsightType>),
+    PutInsightSelectors(Insights),
+    /// `PutEventConfiguration` (aggregations).
+    PutEventConfiguration(EventConfiguration),
     /// `StartLogging`.
     StartLogging,
     /// `StopLogging`.
     StopLogging,
 }
 
-/// Selectors and Insights as declared.
+/// Selectors, Insights and aggregations as declared.
 pub fn reconfigure(spec: &OrgTrailSpec, observed: &TrailDetails) -> Vec<TrailStep> {
     let mut steps = vec![];
     let selectors = desired_selectors(spec);
     if selectors != observed.selectors {
         steps.push(TrailStep::PutEventSelectors(selectors));
     }
-    let insights = sorted_insights(spec.insight_selectors.clone());
+    let insights = desired_insights(spec);
     if insights != observed.insights {
         steps.push(TrailStep::PutInsightSelectors(insights));
     }
+    if let (Some(desired), Some(observed)) =
+        (desired_event_configuration(spec), &observed.event_configuration)
+        && desired != *observed
+    {
+        steps.push(TrailStep::PutEventConfiguration(desired));
+    }
     steps
+}
+
+/// What a step restores, by its AWS name.
+pub fn restores(step: &TrailStep) -> Option<&'static str> {
+    match step {
+        TrailStep::PutEventSelectors(_) => Some("EventSelectors"),
+        TrailStep::PutInsightSelectors(_) => Some("InsightSelectors"),
+        TrailStep::PutEventConfiguration(_) => Some("AggregationConfigurations"),
+        // LoggingRestarted says it.
+        TrailStep::StartLogging | TrailStep::StopLogging => None,
+    }
 }
 
 /// `StartLogging` / `StopLogging`, when AWS's logging state differs from the spec.

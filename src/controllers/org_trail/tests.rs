@@ -338,6 +338,7 @@ fn the_plan_for_nothing_found_is_to_create_and_say_why_if_it_existed() {
         organization: true,
         adopt_existing: false,
         existed: false,
+        was_ready: false,
     };
     let nothing = Observed::<Trails> {
         creds: Creds::Primary,
@@ -415,6 +416,7 @@ fn a_trail_found_but_not_fully_read_is_looked_at_again_not_changed() {
         organization: true,
         adopt_existing: false,
         existed: true,
+        was_ready: false,
     };
     let found = Observed::<Trails> {
         creds: Creds::Primary,
@@ -437,4 +439,208 @@ fn a_trail_found_but_not_fully_read_is_looked_at_again_not_changed() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+/// The object as the engine hands it over once Ready for its generation: differences
+/// found now were made in AWS.
+fn ready_object(mut t: OrgTrail) -> OrgTrail {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+    t.status = Some(OrgTrailStatus {
+        conditions: vec![Condition {
+            type_: "Ready".into(),
+            status: "True".into(),
+            reason: "Ready".into(),
+            message: String::new(),
+            observed_generation: t.metadata.generation,
+            last_transition_time: crate::controllers::status::now(),
+        }],
+        ..Default::default()
+    });
+    t
+}
+
+fn with_settings() -> OrgTrail {
+    Fixture::trail("audit")
+        .with("recursiveLogging", false)
+        .with("insightSelectors", serde_json::json!(["ApiCallRateInsight"]))
+        .with(
+            "insightEventCategories",
+            serde_json::json!({"ApiCallRateInsight": ["Management", "Data"]}),
+        )
+        .with(
+            "aggregationConfigurations",
+            serde_json::json!([{"templates": ["USER_ACTIONS", "API_ACTIVITY"]}]),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn new_settings_are_applied_on_create_and_cost_one_read_per_resync() {
+    use crate::aws::{CloudTrail, Target};
+    let w = World::management(true);
+    let mut status = OrgTrailStatus::default();
+    let t = with_settings();
+    let (outcome, _) = w.trail(&t, &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(
+        w.calls(),
+        [
+            "DescribeOrganization",
+            "GetTrail",
+            "CreateTrail",
+            "PutInsightSelectors",
+            "PutEventConfiguration",
+            "StartLogging"
+        ],
+        "RecursiveLogging goes with CreateTrail"
+    );
+    assert!(!trail(&w).recursive_logging);
+    let insights = w
+        .aws
+        .get_insight_selectors("us-east-1", Target::Trail(ARN))
+        .await
+        .unwrap();
+    assert_eq!(insights, super::plan::desired_insights(&t.spec));
+    assert_eq!(
+        insights.selectors[0].event_categories.len(),
+        2,
+        "{insights:?}"
+    );
+    w.calls();
+    // A resync reads the aggregations (declared) and Insights (the trail has them).
+    let (outcome, notes) = w.trail(&t, &mut status).await;
+    assert!(ready(&outcome) && notes.is_empty(), "{notes:?}");
+    assert_eq!(
+        w.calls(),
+        [
+            "GetTrail",
+            "ListTags",
+            "GetEventSelectors",
+            "GetInsightSelectors",
+            "GetEventConfiguration",
+            "GetTrailStatus"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn settings_changed_by_hand_are_restored_with_one_warning() {
+    use crate::api::settings::{AggregationConfiguration, AggregationTemplate};
+    use crate::aws::{CloudTrail, EventConfiguration, Insights, Target};
+    let w = World::management(true);
+    let mut status = OrgTrailStatus::default();
+    let t = with_settings();
+    assert!(ready(&w.trail(&t, &mut status).await.0));
+    // By hand: recursive logging back on, Insights on management events only, another
+    // aggregation template.
+    w.aws.state.lock().unwrap().trails.get_mut(ARN).unwrap().trail.recursive_logging = true;
+    let mut insights = super::plan::desired_insights(&t.spec);
+    insights.selectors[0].event_categories.pop();
+    w.aws
+        .put_insight_selectors("us-east-1", Target::Trail(ARN), &insights)
+        .await
+        .unwrap();
+    let other = EventConfiguration {
+        aggregation_configurations: vec![AggregationConfiguration {
+            templates: vec![AggregationTemplate::ResourceAccess],
+            event_category: Default::default(),
+        }],
+        ..Default::default()
+    };
+    w.aws
+        .put_event_configuration("us-east-1", Target::Trail(ARN), &other)
+        .await
+        .unwrap();
+    w.calls();
+    let (outcome, notes) = w.trail(&ready_object(t.clone()), &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(reasons(&notes), ["DriftCorrected", "Updated"]);
+    let message = &notes[0].message;
+    for what in ["RecursiveLogging", "InsightSelectors", "AggregationConfigurations"] {
+        assert!(message.contains(what), "{message}");
+    }
+    assert!(!trail(&w).recursive_logging);
+    assert_eq!(
+        w.aws
+            .get_insight_selectors("us-east-1", Target::Trail(ARN))
+            .await
+            .unwrap(),
+        super::plan::desired_insights(&t.spec)
+    );
+    assert_eq!(
+        Some(
+            w.aws
+                .get_event_configuration("us-east-1", Target::Trail(ARN))
+                .await
+                .unwrap()
+        ),
+        super::plan::desired_event_configuration(&t.spec)
+    );
+    // A spec change is no drift: no warning for what the user asked.
+    let changed: OrgTrail = Fixture::trail("audit").build();
+    let (_, notes) = w.trail(&changed, &mut status).await;
+    assert!(!reasons(&notes).contains(&"DriftCorrected"), "{notes:?}");
+    let _ = Insights::default();
+}
+
+#[tokio::test]
+async fn unset_new_settings_are_left_as_aws_has_them_and_never_read() {
+    use crate::aws::{CloudTrail, EventConfiguration, Target};
+    let (w, mut status) = converged().await;
+    w.aws.state.lock().unwrap().trails.get_mut(ARN).unwrap().trail.recursive_logging = false;
+    let agg = EventConfiguration {
+        aggregation_configurations: vec![crate::api::settings::AggregationConfiguration {
+            templates: vec![crate::api::settings::AggregationTemplate::ApiActivity],
+            event_category: Default::default(),
+        }],
+        ..Default::default()
+    };
+    w.aws
+        .put_event_configuration("us-east-1", Target::Trail(ARN), &agg)
+        .await
+        .unwrap();
+    w.calls();
+    let (outcome, notes) = w.trail(&ready_object(audit()), &mut status).await;
+    assert!(ready(&outcome) && notes.is_empty(), "{notes:?}");
+    assert!(!w.calls().contains(&"GetEventConfiguration"));
+    assert!(!trail(&w).recursive_logging, "left alone");
+}
+
+#[tokio::test]
+async fn a_trail_logging_its_own_bucket_gets_the_condition_and_one_warning() {
+    let w = World::management(true);
+    let mut status = OrgTrailStatus::default();
+    let looping: OrgTrail = Fixture::trail("audit")
+        .with(
+            "advancedEventSelectors",
+            serde_json::json!([{"fieldSelectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {"field": "resources.ARN", "startsWith": ["arn:aws:s3:::logs/"]},
+            ]}]),
+        )
+        .build();
+    let (outcome, notes) = w.trail(&looping, &mut status).await;
+    assert!(ready(&outcome), "a warning, not a failure");
+    assert_eq!(reasons(&notes), ["Created", "RecursiveLogging"]);
+    assert!(status.records_own_deliveries.is_some());
+    let conditions = <OrgTrail as crate::controllers::Reconciled>::kind_conditions(
+        &status,
+        outcome.as_ref().unwrap(),
+    );
+    let c = conditions
+        .iter()
+        .find(|c| c.type_ == super::RECURSIVE_LOGGING)
+        .expect("condition");
+    assert!(c.status && c.message.contains("recursiveLogging: false"));
+    // Once: the next look publishes nothing.
+    let (_, notes) = w.trail(&looping, &mut status).await;
+    assert!(notes.is_empty(), "{notes:?}");
+    // Fixed as the message says: the condition goes.
+    let mut fixed = looping.clone();
+    fixed.spec.recursive_logging = Some(false);
+    let (outcome, _) = w.trail(&fixed, &mut status).await;
+    assert!(ready(&outcome));
+    assert_eq!(status.records_own_deliveries, None);
+    assert!(!trail(&w).recursive_logging);
 }

@@ -290,7 +290,10 @@ mod tests {
     #[test]
     fn error_faults_answer_their_code() {
         let mut h = Hooks::default();
-        assert!(h.add_fault(fault(FaultKind::Error)).is_err(), "needs a code");
+        assert!(
+            h.add_fault(fault(FaultKind::Error)).is_err(),
+            "needs a code"
+        );
         assert!(
             h.add_fault(Fault {
                 code: Some("X".into()),
@@ -306,7 +309,10 @@ mod tests {
         })
         .unwrap();
         let e = h.decide("cloudtrail", "EnableFederation").error.unwrap();
-        assert_eq!((e.status, e.code.as_str()), (400, "ConcurrentModificationException"));
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (400, "ConcurrentModificationException")
+        );
         assert!(h.decide("cloudtrail", "EnableFederation").error.is_none());
     }
 }

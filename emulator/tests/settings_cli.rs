@@ -34,7 +34,12 @@ fn recursive_logging_and_trail_aggregation() {
     assert_eq!(created["RecursiveLogging"], true, "AWS default");
     let updated = ct(
         &emu,
-        &["update-trail", "--name", "data-trail", "--no-recursive-logging"],
+        &[
+            "update-trail",
+            "--name",
+            "data-trail",
+            "--no-recursive-logging",
+        ],
     );
     assert_eq!(updated["RecursiveLogging"], false);
     let got = ct(&emu, &["get-trail", "--name", "data-trail"]);
@@ -45,7 +50,8 @@ fn recursive_logging_and_trail_aggregation() {
         &["get-event-configuration", "--trail-name", "data-trail"],
     );
     assert_eq!(default, json!({"TrailARN": created["TrailARN"]}));
-    let aggregation = r#"[{"EventCategory": "Data", "Templates": ["API_ACTIVITY", "RESOURCE_ACCESS"]}]"#;
+    let aggregation =
+        r#"[{"EventCategory": "Data", "Templates": ["API_ACTIVITY", "RESOURCE_ACCESS"]}]"#;
     let put_aggregation = [
         "cloudtrail",
         "put-event-configuration",
@@ -81,7 +87,10 @@ fn recursive_logging_and_trail_aggregation() {
         &emu,
         &["get-event-configuration", "--trail-name", "data-trail"],
     );
-    assert_eq!(got["AggregationConfigurations"], put["AggregationConfigurations"]);
+    assert_eq!(
+        got["AggregationConfigurations"],
+        put["AggregationConfigurations"]
+    );
     aws_err(
         &emu,
         MANAGEMENT,
@@ -106,7 +115,10 @@ fn event_data_store_configuration_federation_and_policy() {
         .expect("arn")
         .to_string();
 
-    let default = ct(&emu, &["get-event-configuration", "--event-data-store", &arn]);
+    let default = ct(
+        &emu,
+        &["get-event-configuration", "--event-data-store", &arn],
+    );
     assert_eq!(
         default,
         json!({"EventDataStoreArn": arn, "MaxEventSize": "Standard"})
@@ -141,8 +153,14 @@ fn event_data_store_configuration_federation_and_policy() {
         ],
     );
     assert_eq!(put["MaxEventSize"], "Large");
-    assert_eq!(put["ContextKeySelectors"][0]["Equals"], json!(["team", "cost-center"]));
-    let got = ct(&emu, &["get-event-configuration", "--event-data-store", &arn]);
+    assert_eq!(
+        put["ContextKeySelectors"][0]["Equals"],
+        json!(["team", "cost-center"])
+    );
+    let got = ct(
+        &emu,
+        &["get-event-configuration", "--event-data-store", &arn],
+    );
     assert_eq!(got["ContextKeySelectors"], put["ContextKeySelectors"]);
 
     let role = "arn:aws:iam::111111111111:role/LakeFederation";

@@ -329,7 +329,10 @@ async fn event_configuration_on_stores_needs_large_for_context_keys() {
     assert!(fresh.context_key_selectors().is_empty() && fresh.trail_arn().is_none());
 
     let tags = context(Type::TagContext, &["team", "cost-center"]);
-    let request = context(Type::RequestContext, &["aws:MultiFactorAuthAge", "aws:SourceIp"]);
+    let request = context(
+        Type::RequestContext,
+        &["aws:MultiFactorAuthAge", "aws:SourceIp"],
+    );
     for (what, size) in [
         ("Standard", Some(MaxEventSize::Standard)),
         ("omitted", None),
@@ -370,10 +373,7 @@ async fn event_configuration_on_stores_needs_large_for_context_keys() {
             "three selectors",
             vec![tags.clone(), tags.clone(), tags.clone()],
         ),
-        (
-            "51 keys",
-            vec![context(Type::TagContext, &keys)],
-        ),
+        ("51 keys", vec![context(Type::TagContext, &keys)]),
     ] {
         let err = ct
             .put_event_configuration()
@@ -532,7 +532,10 @@ async fn insights_keep_event_categories_on_trails() {
     ct.put_insight_selectors()
         .trail_name("insightful")
         .insight_selectors(insight(InsightType::ApiErrorRateInsight, &both))
-        .insight_selectors(insight(InsightType::ApiCallRateInsight, &[SourceEventCategory::Data]))
+        .insight_selectors(insight(
+            InsightType::ApiCallRateInsight,
+            &[SourceEventCategory::Data],
+        ))
         .send()
         .await
         .expect("data Insights");
@@ -791,7 +794,10 @@ async fn federation_lifecycle_and_errors() {
         .send()
         .await
         .expect("update");
-    assert_eq!(updated.federation_status(), Some(&FederationStatus::Enabled));
+    assert_eq!(
+        updated.federation_status(),
+        Some(&FederationStatus::Enabled)
+    );
 
     // The SDK does not retry ConcurrentModificationException; an error fault injects it.
     let (status, _) = emu.hook(
@@ -953,7 +959,11 @@ async fn resource_policies_on_event_data_stores() {
     let unknown = arn.replace(arn.rsplit('/').next().expect("id"), "00000000-aaaa");
     for (what, resource, expected) in [
         ("trail", trail.as_str(), "ResourceTypeNotSupportedException"),
-        ("unknown store", unknown.as_str(), "ResourceNotFoundException"),
+        (
+            "unknown store",
+            unknown.as_str(),
+            "ResourceNotFoundException",
+        ),
         (
             "dashboard",
             "arn:aws:cloudtrail:us-east-1:111111111111:dashboard/exampleDash",

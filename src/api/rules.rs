@@ -40,12 +40,10 @@ pub const INSIGHT_TYPE_KEYS: &str =
 pub const INSIGHT_TYPE_KEYS_MSG: &str =
     "keys must be Insights types: ApiCallRateInsight or ApiErrorRateInsight";
 /// Event category lists of Insights: one or two distinct categories.
-pub const CATEGORY_LISTS: &str =
-    "self.all(k, self[k].size() >= 1 && self[k].size() <= 2 && self[k].all(c, self[k].exists_one(d, d == c)))";
+pub const CATEGORY_LISTS: &str = "self.all(k, self[k].size() >= 1 && self[k].size() <= 2 && self[k].all(c, self[k].exists_one(d, d == c)))";
 pub const CATEGORY_LISTS_MSG: &str =
     "each type takes one or both of Management and Data, without repeats";
 
 /// An event data store ARN.
-pub const EDS_ARN: &str =
-    "self.matches('^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:eventdatastore/[A-Za-z0-9-]{1,64}$')";
+pub const EDS_ARN: &str = "self.matches('^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:eventdatastore/[A-Za-z0-9-]{1,64}$')";
 pub const EDS_ARN_MSG: &str = "must be an event data store ARN, e.g. arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE";

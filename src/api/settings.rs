@@ -86,7 +86,9 @@ impl AggregationTemplate {
 }
 
 /// The event category aggregated (`AggregationConfiguration.EventCategory`): data events only.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
+)]
 pub enum AggregationEventCategory {
     /// Data events.
     #[default]

@@ -493,7 +493,7 @@ impl CloudTrail for MemoryAws {
             {
                 Err(invalid(
                     OP,
-                    "InvalidParameterException",
+                    combination,
                     "ContextKeySelectors need MaxEventSize Large",
                 ))
             }

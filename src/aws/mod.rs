@@ -91,8 +91,7 @@ pub trait CloudTrail: Send + Sync {
     ) -> AwsResult<()>;
     /// `GetInsightSelectors` of a trail or store, canonical; empty when Insights is off
     /// (AWS answers `InsightNotEnabledException`).
-    async fn get_insight_selectors(&self, region: &str, target: Target<'_>)
-    -> AwsResult<Insights>;
+    async fn get_insight_selectors(&self, region: &str, target: Target<'_>) -> AwsResult<Insights>;
     /// `PutInsightSelectors`; an empty list turns Insights off. A store's needs
     /// `insights.destination`.
     async fn put_insight_selectors(

@@ -33,52 +33,90 @@ pub enum Hint {
 const CLOUDTRAIL: &str = "cloudtrail.amazonaws.com";
 const ORGANIZATIONS: &str = "organizations.amazonaws.com";
 
-/// Every (eventSource, eventName) [`hints`] maps, with the request parameter naming what
-/// it touched. The event pattern must match all of them (`pattern` tests it).
-pub const MAPPED: &[(&str, &str, &str)] = &[
-    (CLOUDTRAIL, "StopLogging", "name"),
-    (CLOUDTRAIL, "StartLogging", "name"),
-    (CLOUDTRAIL, "DeleteTrail", "name"),
-    (CLOUDTRAIL, "UpdateTrail", "name"),
-    (CLOUDTRAIL, "PutEventSelectors", "trailName"),
-    (CLOUDTRAIL, "PutInsightSelectors", "trailName"),
-    (CLOUDTRAIL, "AddTags", "resourceId"),
-    (CLOUDTRAIL, "RemoveTags", "resourceId"),
-    (CLOUDTRAIL, "UpdateEventDataStore", "eventDataStore"),
-    (CLOUDTRAIL, "DeleteEventDataStore", "eventDataStore"),
-    (CLOUDTRAIL, "StopEventDataStoreIngestion", "eventDataStore"),
-    (CLOUDTRAIL, "StartEventDataStoreIngestion", "eventDataStore"),
-    (CLOUDTRAIL, "RestoreEventDataStore", "eventDataStore"),
+/// Every (eventSource, eventName) [`hints`] maps, with the request parameters that may
+/// name what it touched (the first present wins: `PutInsightSelectors` and
+/// `PutEventConfiguration` take a trail or a store). The event pattern must match all of
+/// them (`pattern` tests it).
+pub const MAPPED: &[(&str, &str, &[&str])] = &[
+    (CLOUDTRAIL, "StopLogging", &["name"]),
+    (CLOUDTRAIL, "StartLogging", &["name"]),
+    (CLOUDTRAIL, "DeleteTrail", &["name"]),
+    (CLOUDTRAIL, "UpdateTrail", &["name"]),
+    (CLOUDTRAIL, "PutEventSelectors", &["trailName"]),
+    (
+        CLOUDTRAIL,
+        "PutInsightSelectors",
+        &["trailName", "eventDataStore"],
+    ),
+    (
+        CLOUDTRAIL,
+        "PutEventConfiguration",
+        &["trailName", "eventDataStore"],
+    ),
+    (CLOUDTRAIL, "AddTags", &["resourceId"]),
+    (CLOUDTRAIL, "RemoveTags", &["resourceId"]),
+    (CLOUDTRAIL, "UpdateEventDataStore", &["eventDataStore"]),
+    (CLOUDTRAIL, "DeleteEventDataStore", &["eventDataStore"]),
+    (
+        CLOUDTRAIL,
+        "StopEventDataStoreIngestion",
+        &["eventDataStore"],
+    ),
+    (
+        CLOUDTRAIL,
+        "StartEventDataStoreIngestion",
+        &["eventDataStore"],
+    ),
+    (CLOUDTRAIL, "RestoreEventDataStore", &["eventDataStore"]),
+    (CLOUDTRAIL, "EnableFederation", &["eventDataStore"]),
+    (CLOUDTRAIL, "DisableFederation", &["eventDataStore"]),
+    (CLOUDTRAIL, "PutResourcePolicy", &["resourceArn"]),
+    (CLOUDTRAIL, "DeleteResourcePolicy", &["resourceArn"]),
     (
         CLOUDTRAIL,
         "RegisterOrganizationDelegatedAdmin",
-        "memberAccountId",
+        &["memberAccountId"],
     ),
     (
         CLOUDTRAIL,
         "DeregisterOrganizationDelegatedAdmin",
-        "delegatedAdminAccountId",
+        &["delegatedAdminAccountId"],
     ),
-    (ORGANIZATIONS, "DisableAWSServiceAccess", "servicePrincipal"),
-    (ORGANIZATIONS, "EnableAWSServiceAccess", "servicePrincipal"),
-    (ORGANIZATIONS, "RegisterDelegatedAdministrator", "accountId"),
+    (
+        ORGANIZATIONS,
+        "DisableAWSServiceAccess",
+        &["servicePrincipal"],
+    ),
+    (
+        ORGANIZATIONS,
+        "EnableAWSServiceAccess",
+        &["servicePrincipal"],
+    ),
+    (
+        ORGANIZATIONS,
+        "RegisterDelegatedAdministrator",
+        &["accountId"],
+    ),
     (
         ORGANIZATIONS,
         "DeregisterDelegatedAdministrator",
-        "accountId",
+        &["accountId"],
     ),
 ];
 
 /// What `call` may have changed; empty when it is nothing we could manage (a call we do
 /// not map, or one without the parameter that would say what it touched).
 pub fn hints(call: &ApiCall) -> Vec<Hint> {
-    let Some(&(_, name, param)) = MAPPED
+    let Some(&(_, name, params)) = MAPPED
         .iter()
         .find(|(source, name, _)| *source == call.event_source && *name == call.event_name)
     else {
         return vec![];
     };
-    let Some(value) = call.param(param).filter(|v| !v.is_empty()) else {
+    let Some((param, value)) = params
+        .iter()
+        .find_map(|p| Some((*p, call.param(p).filter(|v| !v.is_empty())?)))
+    else {
         return vec![];
     };
     let hint = match (call.event_source.as_str(), param) {
@@ -87,6 +125,9 @@ pub fn hints(call: &ApiCall) -> Vec<Hint> {
         (CLOUDTRAIL, "resourceId") if value.contains(":eventdatastore/") => store(value),
         (CLOUDTRAIL, "resourceId") => trail(value, &call.region),
         (CLOUDTRAIL, "eventDataStore") => store(value),
+        // Resource policies are also on channels and dashboards, which we do not manage.
+        (CLOUDTRAIL, "resourceArn") if value.contains(":eventdatastore/") => store(value),
+        (CLOUDTRAIL, "resourceArn") => return vec![],
         (_, "memberAccountId" | "delegatedAdminAccountId" | "accountId") => Hint::DelegatedAdmin {
             account_id: value.to_owned(),
         },
@@ -192,6 +233,51 @@ mod tests {
     }
 
     #[test]
+    fn calls_on_a_trail_or_a_store_name_either() {
+        assert_eq!(
+            hints_of(
+                CLOUDTRAIL,
+                "PutEventConfiguration",
+                json!({"trailName": "org"})
+            ),
+            trail_hint("org", "eu-west-1")
+        );
+        let store = vec![Hint::EventDataStore {
+            id: "EXAMPLE-f852".into(),
+        }];
+        let arn = "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/EXAMPLE-f852";
+        assert_eq!(
+            hints_of(
+                CLOUDTRAIL,
+                "PutInsightSelectors",
+                json!({"eventDataStore": arn})
+            ),
+            store
+        );
+        assert_eq!(
+            hints_of(
+                CLOUDTRAIL,
+                "EnableFederation",
+                json!({"eventDataStore": arn})
+            ),
+            store
+        );
+        assert_eq!(
+            hints_of(CLOUDTRAIL, "PutResourcePolicy", json!({"resourceArn": arn})),
+            store
+        );
+        let channel = "arn:aws:cloudtrail:us-east-1:111111111111:channel/abc";
+        assert!(
+            hints_of(
+                CLOUDTRAIL,
+                "PutResourcePolicy",
+                json!({"resourceArn": channel})
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
     fn organizations_calls_name_the_principal_or_account() {
         assert_eq!(
             hints_of(
@@ -235,17 +321,19 @@ mod tests {
 
     #[test]
     fn every_mapped_call_yields_a_hint() {
-        for (source, name, param) in MAPPED {
-            let value = if *param == "resourceId" {
-                "arn:aws:cloudtrail:us-east-1:111111111111:trail/x"
-            } else {
-                "x"
-            };
-            assert_eq!(
-                hints_of(source, name, json!({ *param: value })).len(),
-                1,
-                "{name}"
-            );
+        for (source, name, params) in MAPPED {
+            for param in *params {
+                let value = match *param {
+                    "resourceId" => "arn:aws:cloudtrail:us-east-1:111111111111:trail/x",
+                    "resourceArn" => "arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/x",
+                    _ => "x",
+                };
+                assert_eq!(
+                    hints_of(source, name, json!({ *param: value })).len(),
+                    1,
+                    "{name} {param}"
+                );
+            }
         }
     }
 }

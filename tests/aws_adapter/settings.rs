@@ -757,3 +757,34 @@ async fn new_calls_are_observed() {
         ]
     );
 }
+
+#[tokio::test]
+async fn only_the_owner_changes_an_organization_store_policy() {
+    let env = Env::start();
+    env.with_delegated_admin().await;
+    let settings = EventDataStoreSettings {
+        organization_enabled: true,
+        ..store("org-lake")
+    };
+    let arn = env
+        .management()
+        .await
+        .create_event_data_store(REGION, &settings)
+        .await
+        .unwrap()
+        .arn;
+    let delegated = env.delegated().await;
+    assert_eq!(
+        delegated.get_resource_policy(REGION, &arn).await.unwrap(),
+        None
+    );
+    // Not a missing prerequisite the operator could wait for: the spec asks for something
+    // this account may not do.
+    assert_error(
+        delegated
+            .put_resource_policy(REGION, &arn, &query_policy(&arn))
+            .await,
+        ErrorKind::InvalidInput,
+        "OperationNotPermittedException",
+    );
+}

@@ -12,7 +12,10 @@ pub fn one_of(member: &str, value: &str, allowed: &[&str]) -> ApiResult<()> {
     }
     Err(ApiError::validation(
         member,
-        &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+        &format!(
+            "Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ),
     ))
 }
 
@@ -73,7 +76,12 @@ mod tests {
         assert_eq!(e.code, "ValidationException");
         assert!(e.message.contains("[Standard, Large]"));
         assert!(list_len("l", 2, 0, 2).is_ok());
-        assert!(list_len("l", 3, 0, 2).unwrap_err().message.contains("less than or equal to 2"));
+        assert!(
+            list_len("l", 3, 0, 2)
+                .unwrap_err()
+                .message
+                .contains("less than or equal to 2")
+        );
         assert!(str_len("s", "", 1, 128).is_err());
         assert!(arn_like("a", "arn:aws:cloudtrail:us-east-1:1:eventdatastore/x").is_ok());
         assert!(arn_like("a", "has space").is_err());

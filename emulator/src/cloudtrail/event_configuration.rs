@@ -76,7 +76,12 @@ fn target(r: &Req) -> ApiResult<Target> {
 
 /// ContextKeySelectors checked against the model: Type enum, Equals 1..=50 keys of 1..=128.
 fn parse_context_keys(items: &[Value]) -> ApiResult<Vec<Value>> {
-    list_len("contextKeySelectors", items.len(), 0, MAX_CONTEXT_KEY_SELECTORS)?;
+    list_len(
+        "contextKeySelectors",
+        items.len(),
+        0,
+        MAX_CONTEXT_KEY_SELECTORS,
+    )?;
     let mut out: Vec<Value> = Vec::new();
     for (i, s) in items.iter().enumerate() {
         let at = format!("contextKeySelectors.{}.member", i + 1);
@@ -85,9 +90,14 @@ fn parse_context_keys(items: &[Value]) -> ApiResult<Vec<Value>> {
                 "Expected structure for ContextKeySelector",
             ));
         }
-        let ty = member_str(s, "Type", "ContextKeySelector")?
-            .ok_or_else(|| ApiError::validation(&format!("{at}.type"), "Member must not be null"))?;
-        one_of(&format!("{at}.type"), &ty, &["TagContext", "RequestContext"])?;
+        let ty = member_str(s, "Type", "ContextKeySelector")?.ok_or_else(|| {
+            ApiError::validation(&format!("{at}.type"), "Member must not be null")
+        })?;
+        one_of(
+            &format!("{at}.type"),
+            &ty,
+            &["TagContext", "RequestContext"],
+        )?;
         let equals = member_str_list(s, "Equals", "ContextKeySelector")?.ok_or_else(|| {
             ApiError::validation(&format!("{at}.equals"), "Member must not be null")
         })?;
@@ -117,16 +127,21 @@ fn parse_aggregations(items: &[Value]) -> ApiResult<Vec<Value>> {
                 "Expected structure for AggregationConfiguration",
             ));
         }
-        let templates = member_str_list(a, "Templates", "AggregationConfiguration")?
-            .ok_or_else(|| {
+        let templates =
+            member_str_list(a, "Templates", "AggregationConfiguration")?.ok_or_else(|| {
                 ApiError::validation(&format!("{at}.templates"), "Member must not be null")
             })?;
-        list_len(&format!("{at}.templates"), templates.len(), 1, MAX_TEMPLATES)?;
+        list_len(
+            &format!("{at}.templates"),
+            templates.len(),
+            1,
+            MAX_TEMPLATES,
+        )?;
         for t in &templates {
             one_of(&format!("{at}.templates.member"), t, TEMPLATES)?;
         }
-        let category = member_str(a, "EventCategory", "AggregationConfiguration")?
-            .ok_or_else(|| {
+        let category =
+            member_str(a, "EventCategory", "AggregationConfiguration")?.ok_or_else(|| {
                 ApiError::validation(&format!("{at}.eventCategory"), "Member must not be null")
             })?;
         one_of(&format!("{at}.eventCategory"), &category, &["Data"])?;
@@ -175,8 +190,7 @@ fn put_trail(st: &mut State, c: &Caller, name: &str, aggregations: Vec<Value>) -
     trails::check_write(st, c, t, "InvalidHomeRegionException")?;
     // "Before you enable event aggregation, you must create a trail and configure data
     // events in it" (user guide, Aggregating data events).
-    if !aggregations.is_empty() && !coverage(&t.event_selectors, &t.advanced_event_selectors).data
-    {
+    if !aggregations.is_empty() && !coverage(&t.event_selectors, &t.advanced_event_selectors).data {
         return Err(ApiError::new(
             assumptions::AGGREGATION_WITHOUT_DATA_EVENTS_ERROR,
             "Event aggregation needs a trail that logs data events.",
@@ -299,19 +313,38 @@ mod tests {
     #[test]
     fn model_limits() {
         let one = json!({"Type": "TagContext", "Equals": ["team"]});
-        assert_eq!(parse_context_keys(&[one.clone(), one.clone()]).unwrap().len(), 2);
         assert_eq!(
-            parse_context_keys(&[one.clone(), one.clone(), one]).unwrap_err().code,
+            parse_context_keys(&[one.clone(), one.clone()])
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            parse_context_keys(&[one.clone(), one.clone(), one])
+                .unwrap_err()
+                .code,
             "ValidationException"
         );
         let fifty_one = json!({"Type": "TagContext", "Equals": vec!["k"; 51]});
-        assert_eq!(parse_context_keys(&[fifty_one]).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            parse_context_keys(&[fifty_one]).unwrap_err().code,
+            "ValidationException"
+        );
         let long = json!({"Type": "TagContext", "Equals": ["k".repeat(129)]});
-        assert_eq!(parse_context_keys(&[long]).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            parse_context_keys(&[long]).unwrap_err().code,
+            "ValidationException"
+        );
         let empty = json!({"Type": "RequestContext", "Equals": []});
-        assert_eq!(parse_context_keys(&[empty]).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            parse_context_keys(&[empty]).unwrap_err().code,
+            "ValidationException"
+        );
         let bad_type = json!({"Type": "BodyContext", "Equals": ["x"]});
-        assert_eq!(parse_context_keys(&[bad_type]).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            parse_context_keys(&[bad_type]).unwrap_err().code,
+            "ValidationException"
+        );
 
         let agg = json!({"Templates": ["API_ACTIVITY"], "EventCategory": "Data"});
         assert!(parse_aggregations(&[agg.clone()]).is_ok());
@@ -320,10 +353,19 @@ mod tests {
             "ValidationException"
         );
         let mgmt = json!({"Templates": ["API_ACTIVITY"], "EventCategory": "Management"});
-        assert_eq!(parse_aggregations(&[mgmt]).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            parse_aggregations(&[mgmt]).unwrap_err().code,
+            "ValidationException"
+        );
         let none = json!({"Templates": [], "EventCategory": "Data"});
-        assert_eq!(parse_aggregations(&[none]).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            parse_aggregations(&[none]).unwrap_err().code,
+            "ValidationException"
+        );
         let twice = json!({"Templates": ["USER_ACTIONS", "USER_ACTIONS"], "EventCategory": "Data"});
-        assert_eq!(parse_aggregations(&[twice]).unwrap_err().code, "InvalidParameterException");
+        assert_eq!(
+            parse_aggregations(&[twice]).unwrap_err().code,
+            "InvalidParameterException"
+        );
     }
 }

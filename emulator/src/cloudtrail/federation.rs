@@ -55,7 +55,10 @@ pub fn enable(st: &mut State, c: &Caller, r: &Req) -> ApiResult<Value> {
         Some(_) => {
             return Err(ApiError::new(
                 assumptions::FEDERATION_ROLE_INVALID_ERROR,
-                format!("The federation role {role} must be in your account {}.", c.account),
+                format!(
+                    "The federation role {role} must be in your account {}.",
+                    c.account
+                ),
             ));
         }
         None => {

@@ -36,10 +36,12 @@ pub fn normalize(items: &[Value]) -> ApiResult<Vec<Value>> {
         }
         let ty = member_str(s, "InsightType", "InsightSelector")?.unwrap_or_default();
         if !INSIGHT_TYPES.contains(&ty.as_str()) || types.contains(&ty) {
-            return Err(invalid(format!("InsightType {ty:?} is not valid or repeated.")));
+            return Err(invalid(format!(
+                "InsightType {ty:?} is not valid or repeated."
+            )));
         }
-        let mut categories = member_str_list(s, "EventCategories", "InsightSelector")?
-            .unwrap_or_default();
+        let mut categories =
+            member_str_list(s, "EventCategories", "InsightSelector")?.unwrap_or_default();
         if categories.is_empty() {
             categories.push("Management".into());
         }
@@ -135,10 +137,11 @@ fn put_store(
     let destination = destination.ok_or_else(|| {
         combination("EventDataStore needs InsightsDestination to enable Insights.")
     })?;
-    if selectors
-        .iter()
-        .any(|s| s["EventCategories"].as_array().is_some_and(|c| c.iter().any(|v| v == "Data")))
-    {
+    if selectors.iter().any(|s| {
+        s["EventCategories"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|v| v == "Data"))
+    }) {
         return Err(invalid(
             "Insights on data events are not supported on event data stores.",
         ));
@@ -186,7 +189,11 @@ fn org_store_check(st: &State, c: &Caller, i: usize) -> ApiResult<()> {
 
 fn store_json(s: &crate::state::EventDataStore) -> Value {
     let mut v = json!({"EventDataStoreArn": s.arn, "InsightSelectors": s.insight_selectors});
-    super::put_opt(&mut v, "InsightsDestination", s.insights_destination.clone());
+    super::put_opt(
+        &mut v,
+        "InsightsDestination",
+        s.insights_destination.clone(),
+    );
     v
 }
 
@@ -254,7 +261,10 @@ mod tests {
         let errors = normalize(&[json!({"InsightType": "ApiErrorRateInsight"})]).unwrap();
         assert!(check_coverage(&rate, &reads, "t").is_err());
         assert!(check_coverage(&errors, &reads, "t").is_ok());
-        let data = normalize(&[json!({"InsightType": "ApiErrorRateInsight", "EventCategories": ["Data"]})]).unwrap();
+        let data = normalize(&[
+            json!({"InsightType": "ApiErrorRateInsight", "EventCategories": ["Data"]}),
+        ])
+        .unwrap();
         assert!(check_coverage(&data, &reads, "t").is_err());
     }
 }

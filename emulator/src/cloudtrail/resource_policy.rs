@@ -98,7 +98,9 @@ fn valid_principal(p: &Value) -> bool {
                     let s = i.as_str().unwrap_or_default();
                     match k.as_str() {
                         "AWS" => aws_ok(s),
-                        "Service" => s.ends_with(".amazonaws.com") && s.len() > ".amazonaws.com".len(),
+                        "Service" => {
+                            s.ends_with(".amazonaws.com") && s.len() > ".amazonaws.com".len()
+                        }
                         _ => false,
                     }
                 })
@@ -117,7 +119,9 @@ pub fn validate_policy(text: &str) -> ApiResult<()> {
         .map_err(|e| not_valid(format!("The resource policy is not valid JSON: {e}")))?;
     let statements = as_list(&v["Statement"]);
     if !v.is_object() || statements.is_empty() {
-        return Err(not_valid("The resource policy needs at least one Statement."));
+        return Err(not_valid(
+            "The resource policy needs at least one Statement.",
+        ));
     }
     if let Some(ver) = v.get("Version")
         && ver != "2012-10-17"
@@ -175,7 +179,11 @@ fn delegated_admin_policy(st: &State, s: &EventDataStore) -> Option<String> {
 fn policy_json(st: &State, s: &EventDataStore) -> Value {
     let mut v = json!({"ResourceArn": s.arn});
     put_opt(&mut v, "ResourcePolicy", s.resource_policy.clone());
-    put_opt(&mut v, "DelegatedAdminResourcePolicy", delegated_admin_policy(st, s));
+    put_opt(
+        &mut v,
+        "DelegatedAdminResourcePolicy",
+        delegated_admin_policy(st, s),
+    );
     v
 }
 

@@ -295,7 +295,8 @@ mod tests {
             {"Field": "readOnly", "Equals": ["false"]}]});
         let c = coverage(&[], &[writes]);
         assert!(c.management_write && !c.management_read);
-        let insight = json!({"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Insight"]}]});
+        let insight =
+            json!({"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Insight"]}]});
         let c = coverage(&[], &[insight]);
         assert!(c.categories.contains("Insight") && !c.management_write);
     }

@@ -185,13 +185,13 @@ fn resource_owner(request: &Value, response: &Value, caller: &str) -> Option<Str
         "ResourceId",
         "ResourceArn",
     ]
-        .iter()
-        .filter_map(|k| request.get(k))
-        .chain(
-            ["TrailARN", "EventDataStoreArn"]
-                .iter()
-                .filter_map(|k| response.get(k)),
-        );
+    .iter()
+    .filter_map(|k| request.get(k))
+    .chain(
+        ["TrailARN", "EventDataStoreArn"]
+            .iter()
+            .filter_map(|k| response.get(k)),
+    );
     candidates
         .filter_map(Value::as_str)
         .filter_map(crate::rules::parse_cloudtrail_arn)

@@ -173,7 +173,10 @@ fn with_settings() -> OrgEventDataStore {
         .with("federationEnabled", true)
         .with("federationRoleArn", ROLE)
         .with("resourcePolicy", POLICY)
-        .with("insightSelectors", serde_json::json!(["ApiCallRateInsight"]))
+        .with(
+            "insightSelectors",
+            serde_json::json!(["ApiCallRateInsight"]),
+        )
         .with("insightsDestination", DESTINATION)
         .build()
 }
@@ -222,7 +225,11 @@ async fn new_settings_are_applied_on_create_and_read_only_when_declared() {
     assert_eq!(config.max_event_size, Some(crate::aws::MaxEventSize::Large));
     assert_eq!(config.context_key_selectors.len(), 1);
     assert_eq!(
-        w.aws.get_resource_policy("us-east-1", &arn).await.unwrap().as_deref(),
+        w.aws
+            .get_resource_policy("us-east-1", &arn)
+            .await
+            .unwrap()
+            .as_deref(),
         Some(POLICY)
     );
     let insights = w
@@ -271,7 +278,11 @@ async fn store_settings_changed_by_hand_are_restored_with_one_warning() {
         .unwrap();
     w.aws.disable_federation("us-east-1", &arn).await.unwrap();
     w.aws
-        .put_resource_policy("us-east-1", &arn, r#"{"Version": "2012-10-17", "Statement": []}"#)
+        .put_resource_policy(
+            "us-east-1",
+            &arn,
+            r#"{"Version": "2012-10-17", "Statement": []}"#,
+        )
         .await
         .unwrap();
     w.aws
@@ -279,16 +290,26 @@ async fn store_settings_changed_by_hand_are_restored_with_one_warning() {
         .await
         .unwrap();
     w.calls();
-    let (outcome, notes) = w.store(&ready_object(s.clone(), &status), &mut status).await;
+    let (outcome, notes) = w
+        .store(&ready_object(s.clone(), &status), &mut status)
+        .await;
     assert!(ready(&outcome));
     assert_eq!(reasons(&notes), ["DriftCorrected"]);
-    for what in ["EventConfiguration", "Federation", "ResourcePolicy", "InsightSelectors"] {
+    for what in [
+        "EventConfiguration",
+        "Federation",
+        "ResourcePolicy",
+        "InsightSelectors",
+    ] {
         assert!(notes[0].message.contains(what), "{}", notes[0].message);
     }
     let (outcome, notes) = w.store(&s, &mut status).await;
     assert!(ready(&outcome) && notes.is_empty(), "restored: {notes:?}");
     assert_eq!(
-        status.federation_status.as_deref().map(|f| f.starts_with("ENABL")),
+        status
+            .federation_status
+            .as_deref()
+            .map(|f| f.starts_with("ENABL")),
         Some(true)
     );
 }
@@ -303,7 +324,11 @@ async fn a_policy_formatted_differently_is_no_drift() {
     let arn = only_store(&w).arn;
     let reformatted: serde_json::Value = serde_json::from_str(POLICY).unwrap();
     w.aws
-        .put_resource_policy("us-east-1", &arn, &serde_json::to_string_pretty(&reformatted).unwrap())
+        .put_resource_policy(
+            "us-east-1",
+            &arn,
+            &serde_json::to_string_pretty(&reformatted).unwrap(),
+        )
         .await
         .unwrap();
     w.calls();

@@ -131,7 +131,10 @@ impl OrgScoped for Trails {
         };
         // Aggregations are managed only when declared: otherwise nothing to compare.
         let event_configuration = match spec.aggregation_configurations {
-            Some(_) => Some(ct.get_event_configuration(region, Target::Trail(arn)).await?),
+            Some(_) => Some(
+                ct.get_event_configuration(region, Target::Trail(arn))
+                    .await?,
+            ),
             None => None,
         };
         Ok(TrailDetails {

@@ -231,9 +231,10 @@ pub fn reconfigure(spec: &OrgTrailSpec, observed: &TrailDetails) -> Vec<TrailSte
     if insights != observed.insights {
         steps.push(TrailStep::PutInsightSelectors(insights));
     }
-    if let (Some(desired), Some(observed)) =
-        (desired_event_configuration(spec), &observed.event_configuration)
-        && desired != *observed
+    if let (Some(desired), Some(observed)) = (
+        desired_event_configuration(spec),
+        &observed.event_configuration,
+    ) && desired != *observed
     {
         steps.push(TrailStep::PutEventConfiguration(desired));
     }

@@ -159,8 +159,13 @@ fn text(f: &AdvancedFieldSelector, s: &str) -> bool {
 fn logs_type(f: &AdvancedFieldSelector) -> bool {
     const LOGS: &str = "AWS::Logs::";
     let any = f.equals.iter().any(|v| v.starts_with(LOGS))
-        || f.starts_with.iter().any(|v| LOGS.starts_with(v.as_str()) || v.starts_with(LOGS));
-    any && f.not_starts_with.iter().all(|v| !LOGS.starts_with(v.as_str()))
+        || f.starts_with
+            .iter()
+            .any(|v| LOGS.starts_with(v.as_str()) || v.starts_with(LOGS));
+    any && f
+        .not_starts_with
+        .iter()
+        .all(|v| !LOGS.starts_with(v.as_str()))
 }
 
 /// The ARN in the `aws` partition, so `aws-us-gov` and `aws-cn` ARNs compare alike.
@@ -262,10 +267,30 @@ mod tests {
                 "dataResources": [{"type": "AWS::S3::Object", "values": values}],
             }]}))
         };
-        assert!(own_deliveries(&basic(serde_json::json!(["arn:aws:s3:::org-logs/"]), "All"), true).is_some());
-        assert!(own_deliveries(&basic(serde_json::json!(["arn:aws:s3"]), "WriteOnly"), true).is_some());
-        assert!(own_deliveries(&basic(serde_json::json!(["arn:aws:s3:::org-logs/"]), "ReadOnly"), true).is_none());
-        assert!(own_deliveries(&basic(serde_json::json!(["arn:aws:s3:::data/"]), "All"), true).is_none());
+        assert!(
+            own_deliveries(
+                &basic(serde_json::json!(["arn:aws:s3:::org-logs/"]), "All"),
+                true
+            )
+            .is_some()
+        );
+        assert!(
+            own_deliveries(&basic(serde_json::json!(["arn:aws:s3"]), "WriteOnly"), true).is_some()
+        );
+        assert!(
+            own_deliveries(
+                &basic(serde_json::json!(["arn:aws:s3:::org-logs/"]), "ReadOnly"),
+                true
+            )
+            .is_none()
+        );
+        assert!(
+            own_deliveries(
+                &basic(serde_json::json!(["arn:aws:s3:::data/"]), "All"),
+                true
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -462,7 +462,10 @@ fn ready_object(mut t: OrgTrail) -> OrgTrail {
 fn with_settings() -> OrgTrail {
     Fixture::trail("audit")
         .with("recursiveLogging", false)
-        .with("insightSelectors", serde_json::json!(["ApiCallRateInsight"]))
+        .with(
+            "insightSelectors",
+            serde_json::json!(["ApiCallRateInsight"]),
+        )
         .with(
             "insightEventCategories",
             serde_json::json!({"ApiCallRateInsight": ["Management", "Data"]}),
@@ -533,7 +536,15 @@ async fn settings_changed_by_hand_are_restored_with_one_warning() {
     assert!(ready(&w.trail(&t, &mut status).await.0));
     // By hand: recursive logging back on, Insights on management events only, another
     // aggregation template.
-    w.aws.state.lock().unwrap().trails.get_mut(ARN).unwrap().trail.recursive_logging = true;
+    w.aws
+        .state
+        .lock()
+        .unwrap()
+        .trails
+        .get_mut(ARN)
+        .unwrap()
+        .trail
+        .recursive_logging = true;
     let mut insights = super::plan::desired_insights(&t.spec);
     insights.selectors[0].event_categories.pop();
     w.aws
@@ -556,7 +567,11 @@ async fn settings_changed_by_hand_are_restored_with_one_warning() {
     assert!(ready(&outcome));
     assert_eq!(reasons(&notes), ["DriftCorrected", "Updated"]);
     let message = &notes[0].message;
-    for what in ["RecursiveLogging", "InsightSelectors", "AggregationConfigurations"] {
+    for what in [
+        "RecursiveLogging",
+        "InsightSelectors",
+        "AggregationConfigurations",
+    ] {
         assert!(message.contains(what), "{message}");
     }
     assert!(!trail(&w).recursive_logging);
@@ -587,7 +602,15 @@ async fn settings_changed_by_hand_are_restored_with_one_warning() {
 async fn unset_new_settings_are_left_as_aws_has_them_and_never_read() {
     use crate::aws::{CloudTrail, EventConfiguration, Target};
     let (w, mut status) = converged().await;
-    w.aws.state.lock().unwrap().trails.get_mut(ARN).unwrap().trail.recursive_logging = false;
+    w.aws
+        .state
+        .lock()
+        .unwrap()
+        .trails
+        .get_mut(ARN)
+        .unwrap()
+        .trail
+        .recursive_logging = false;
     let agg = EventConfiguration {
         aggregation_configurations: vec![crate::api::settings::AggregationConfiguration {
             templates: vec![crate::api::settings::AggregationTemplate::ApiActivity],

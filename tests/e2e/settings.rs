@@ -1,0 +1,512 @@
+//! CloudTrail settings added in 2025-2026: the recursive-logging guard, and settings
+//! changed in AWS by hand (the AWS CLI, as the management account) while the object was
+//! Ready, which the operator restores with one `DriftCorrected` Warning naming them.
+
+use std::process::Command;
+
+use super::harness::REGION;
+use super::*;
+
+/// botocore model extras adding `RecursiveLogging` to CreateTrail/UpdateTrail/`Trail`,
+/// which the pinned AWS CLI v1 does not model yet (see emulator/tests/aws-data/README.md):
+/// without them the CLI has no `--recursive-logging` and drops the member from `get-trail`.
+const AWS_MODEL_EXTRAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/tests/aws-data");
+
+/// A Lake federation role of the management account.
+const FEDERATION_ROLE: &str = "arn:aws:iam::111111111111:role/LakeQueryFederation";
+const LAKE: &str = "organization-lake";
+
+/// The AWS CLI against the emulator as the management account, with the model extras;
+/// its JSON output, or `None` if the command failed (e.g. `InsightNotEnabledException`).
+fn try_cli(s: &Scenario, args: &[&str]) -> Option<Value> {
+    let mut cmd = Command::new("aws");
+    cmd.args(["--endpoint-url", s.emu.url(), "--region", REGION])
+        .args(["--output", "json", "cloudtrail"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", AKID_MANAGEMENT)
+        .env("AWS_SECRET_ACCESS_KEY", "any-secret")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", s.dir.path().join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            s.dir.path().join("no-aws-credentials"),
+        )
+        .env("AWS_PAGER", "")
+        .env("AWS_MAX_ATTEMPTS", "2");
+    if std::path::Path::new(AWS_MODEL_EXTRAS).is_dir() {
+        let path = match std::env::var("AWS_DATA_PATH") {
+            Ok(p) if !p.is_empty() => format!("{AWS_MODEL_EXTRAS}:{p}"),
+            _ => AWS_MODEL_EXTRAS.to_owned(),
+        };
+        cmd.env("AWS_DATA_PATH", path);
+    }
+    let out = cmd
+        .output()
+        .expect("running the AWS CLI (`aws`; pip install awscli)");
+    if !out.status.success() {
+        return None;
+    }
+    Some(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+}
+
+/// `aws cloudtrail <args>` as the management account; must succeed.
+fn cli(s: &Scenario, args: &[&str]) -> Value {
+    let mut cmd = vec!["cloudtrail"];
+    cmd.extend_from_slice(args);
+    // The harness's CLI for its diagnostics on failure; the extras only where needed.
+    if args.iter().any(|a| a.contains("recursive-logging")) || args[0] == "get-trail" {
+        try_cli(s, args).unwrap_or_else(|| {
+            panic!(
+                "aws cloudtrail {} failed (rerun by hand for AWS's message){}",
+                args.join(" "),
+                s.diagnostics()
+            )
+        })
+    } else {
+        s.aws(AKID_MANAGEMENT, &cmd)
+    }
+}
+
+/// `get-trail`'s `Trail`, with `RecursiveLogging` (through the model extras).
+fn get_trail(s: &Scenario, name: &str) -> Value {
+    cli(s, &["get-trail", "--name", name])["Trail"].clone()
+}
+
+/// How many times an event happened (`count`, or its series' count; at least 1).
+fn occurrences(e: &Value) -> u64 {
+    let count = e["count"].as_u64().unwrap_or(1);
+    let series = e["series"]["count"].as_u64().unwrap_or(1);
+    count.max(series).max(1)
+}
+
+/// The Warning events with `reason` about `kind/name`.
+fn warnings(s: &Scenario, reason: &str, kind: &str, name: &str) -> Vec<Value> {
+    s.events()
+        .into_iter()
+        .filter(|e| {
+            e["type"] == "Warning"
+                && e["reason"] == reason
+                && e["involvedObject"]["kind"] == kind
+                && e["involvedObject"]["name"] == name
+        })
+        .collect()
+}
+
+/// Total occurrences of the Warning events with `reason` about `kind/name`.
+fn warning_count(s: &Scenario, reason: &str, kind: &str, name: &str) -> u64 {
+    warnings(s, reason, kind, name).iter().map(occurrences).sum()
+}
+
+/// Whether the `DriftCorrected` Warnings about `kind/name`, together, name every one of
+/// `settings` (the operator may restore them in more than one reconcile).
+fn drift_corrected_names(s: &Scenario, kind: &str, name: &str, settings: &[&str]) -> bool {
+    let messages: Vec<String> = warnings(s, "DriftCorrected", kind, name)
+        .iter()
+        .filter_map(|e| e["message"].as_str().map(str::to_owned))
+        .collect();
+    !messages.is_empty()
+        && settings
+            .iter()
+            .all(|setting| messages.iter().any(|m| m.contains(setting)))
+}
+
+/// Sorted copies of JSON arrays, for order-insensitive comparison.
+fn sorted(v: &Value) -> Vec<String> {
+    let mut items: Vec<String> = v
+        .as_array()
+        .map(|a| a.iter().map(|x| x.to_string()).collect())
+        .unwrap_or_default();
+    items.sort();
+    items
+}
+
+fn patch(s: &Scenario, kind: &str, name: &str, patch: &Value) {
+    s.kubectl_ok(&[
+        "patch",
+        &harness::qualified(kind),
+        name,
+        "--type",
+        "merge",
+        "-p",
+        &patch.to_string(),
+    ]);
+}
+
+/// An account-level trail of the management account that logs S3 data events on every
+/// object of its own bucket (log files included), with `recursiveLogging` left unset.
+const LOOPING_TRAIL: &str = "bucket-access";
+const LOOPING_TRAIL_YAML: &str = r#"apiVersion: orgtrail.dev/v1alpha1
+kind: OrgTrail
+metadata:
+  name: bucket-access
+spec:
+  name: bucket-access
+  homeRegion: us-east-1
+  s3BucketName: orgtrail-account-only
+  isOrganizationTrail: false
+  advancedEventSelectors:
+    - name: Management events
+      fieldSelectors:
+        - field: eventCategory
+          equals: ["Management"]
+    - name: Every object of the log bucket
+      fieldSelectors:
+        - field: eventCategory
+          equals: ["Data"]
+        - field: resources.type
+          equals: ["AWS::S3::Object"]
+        - field: resources.ARN
+          startsWith: ["arn:aws:s3:::orgtrail-account-only/"]
+  deletionPolicy: Delete
+"#;
+
+/// The examples' trail sets `recursiveLogging: false`: no warning. A trail logging S3 data
+/// events on its own bucket while AWS's RecursiveLogging is on (its default) gets the
+/// `RecursiveLogging` condition and one Warning; `recursiveLogging: false` clears both.
+#[test]
+fn s13_examples_show_no_recursive_logging_warning_and_a_looping_trail_does() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+    let org_trail = s.get("orgtrail", TRAIL).expect("OrgTrail");
+    assert!(
+        condition(&org_trail, "RecursiveLogging").is_none(),
+        "the example trail sets recursiveLogging: false: {org_trail}"
+    );
+    assert_eq!(
+        get_trail(&s, TRAIL_ARN)["RecursiveLogging"],
+        false,
+        "the example trail's RecursiveLogging in AWS"
+    );
+
+    s.apply_ok(LOOPING_TRAIL_YAML);
+    let arn = "arn:aws:cloudtrail:us-east-1:111111111111:trail/bucket-access";
+    s.wait_for(
+        "RecursiveLogging=True on the looping trail, AWS's RecursiveLogging on, one Warning",
+        TIMEOUT,
+        |s| {
+            let ot = s.get("orgtrail", LOOPING_TRAIL)?;
+            let c = condition(&ot, "RecursiveLogging")?;
+            let aws = get_trail(s, arn);
+            (c["status"] == "True"
+                && c["reason"] == "RecursiveLogging"
+                && aws["RecursiveLogging"] == true
+                && aws["IsOrganizationTrail"] == false
+                && s.has_event("Warning", "RecursiveLogging", "OrgTrail", LOOPING_TRAIL))
+            .then_some(())
+        },
+    );
+    let ot = s.wait_ready("orgtrail", LOOPING_TRAIL);
+    let message = condition(&ot, "RecursiveLogging").expect("condition")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("recursiveLogging: false"), "{message}");
+    let selectors = cli(&s, &["get-event-selectors", "--trail-name", arn]);
+    assert!(
+        selectors["AdvancedEventSelectors"]
+            .to_string()
+            .contains("arn:aws:s3:::orgtrail-account-only/"),
+        "AWS logs the bucket's data events: {selectors}"
+    );
+    // One Warning when the loop appears, not one per resync.
+    std::thread::sleep(Duration::from_secs(3 * RESYNC_SECS + 1));
+    assert_eq!(
+        warning_count(&s, "RecursiveLogging", "OrgTrail", LOOPING_TRAIL),
+        1,
+        "exactly one RecursiveLogging Warning: {:?}{}",
+        warnings(&s, "RecursiveLogging", "OrgTrail", LOOPING_TRAIL),
+        s.diagnostics()
+    );
+    assert_eq!(
+        warning_count(&s, "RecursiveLogging", "OrgTrail", TRAIL),
+        0,
+        "no RecursiveLogging Warning for the example trail"
+    );
+    let org_trail = s.get("orgtrail", TRAIL).expect("OrgTrail");
+    assert!(condition(&org_trail, "RecursiveLogging").is_none(), "{org_trail}");
+
+    patch(
+        &s,
+        "orgtrail",
+        LOOPING_TRAIL,
+        &json!({"spec": {"recursiveLogging": false}}),
+    );
+    s.wait_for(
+        "RecursiveLogging condition gone and AWS's RecursiveLogging false",
+        TIMEOUT,
+        |s| {
+            let ot = s.get("orgtrail", LOOPING_TRAIL)?;
+            (harness::condition(&ot, "RecursiveLogging").is_none()
+                && crate::support::kstatus::is_ready(&ot)
+                && get_trail(s, arn)["RecursiveLogging"] == false)
+                .then_some(())
+        },
+    );
+    assert_eq!(
+        warning_count(&s, "RecursiveLogging", "OrgTrail", LOOPING_TRAIL),
+        1,
+        "no further RecursiveLogging Warning"
+    );
+    assert!(
+        warnings(&s, "DriftCorrected", "OrgTrail", LOOPING_TRAIL).is_empty(),
+        "a spec edit is no drift: {:?}",
+        warnings(&s, "DriftCorrected", "OrgTrail", LOOPING_TRAIL)
+    );
+    s.finish();
+}
+
+/// RecursiveLogging, Insights event categories and aggregations changed by hand on a Ready
+/// trail are put back, with a DriftCorrected Warning naming them.
+#[test]
+fn s13b_trail_settings_changed_by_hand_are_restored() {
+    let mut s = Scenario::start();
+    examples_ready(&mut s);
+    // The example declares recursiveLogging: false and insightSelectors
+    // [ApiCallRateInsight]; add categories and aggregations.
+    patch(
+        &s,
+        "orgtrail",
+        TRAIL,
+        &json!({"spec": {
+            "insightEventCategories": {"ApiCallRateInsight": ["Management", "Data"]},
+            "aggregationConfigurations": [
+                {"templates": ["API_ACTIVITY"], "eventCategory": "Data"}
+            ],
+        }}),
+    );
+    s.wait_ready("orgtrail", TRAIL);
+
+    let declared = |s: &Scenario| {
+        let trail = get_trail(s, TRAIL_ARN);
+        let insights = try_cli(s, &["get-insight-selectors", "--trail-name", TRAIL_ARN])?;
+        let config = cli(s, &["get-event-configuration", "--trail-name", TRAIL_ARN]);
+        let selectors = insights["InsightSelectors"].as_array()?;
+        let insights_ok = selectors.len() == 1
+            && selectors[0]["InsightType"] == "ApiCallRateInsight"
+            && sorted(&selectors[0]["EventCategories"])
+                == sorted(&json!(["Management", "Data"]));
+        let config_ok = config["AggregationConfigurations"]
+            == json!([{"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}]);
+        (trail["RecursiveLogging"] == false && insights_ok && config_ok).then_some(())
+    };
+    s.wait_for("AWS shows the declared trail settings", TIMEOUT, declared);
+    assert!(
+        warnings(&s, "DriftCorrected", "OrgTrail", TRAIL).is_empty(),
+        "a spec edit is no drift: {:?}",
+        warnings(&s, "DriftCorrected", "OrgTrail", TRAIL)
+    );
+
+    cli(
+        &s,
+        &["update-trail", "--name", TRAIL_ARN, "--recursive-logging"],
+    );
+    cli(
+        &s,
+        &[
+            "put-insight-selectors",
+            "--trail-name",
+            TRAIL_ARN,
+            "--insight-selectors",
+            r#"[{"InsightType": "ApiCallRateInsight", "EventCategories": ["Management"]}]"#,
+        ],
+    );
+    cli(
+        &s,
+        &[
+            "put-event-configuration",
+            "--trail-name",
+            TRAIL_ARN,
+            "--aggregation-configurations",
+            r#"[{"Templates": ["USER_ACTIONS"], "EventCategory": "Data"}]"#,
+        ],
+    );
+    s.wait_for(
+        "trail settings restored, with DriftCorrected naming them",
+        TIMEOUT,
+        |s| {
+            declared(s)?;
+            drift_corrected_names(
+                s,
+                "OrgTrail",
+                TRAIL,
+                &[
+                    "RecursiveLogging",
+                    "InsightSelectors",
+                    "AggregationConfigurations",
+                ],
+            )
+            .then_some(())
+        },
+    );
+    let ot = s.wait_ready("orgtrail", TRAIL);
+    assert!(condition(&ot, "RecursiveLogging").is_none(), "{ot}");
+    assert!(s.is_logging(TRAIL_ARN));
+    s.finish();
+}
+
+/// The store receiving the organization lake's Insights events.
+const INSIGHTS_STORE: &str = "organization-insights";
+const INSIGHTS_STORE_YAML: &str = r#"apiVersion: orgtrail.dev/v1alpha1
+kind: OrgEventDataStore
+metadata:
+  name: organization-insights
+spec:
+  name: organization-insights
+  homeRegion: us-east-1
+  organizationEnabled: false
+  retentionPeriod: 90
+  advancedEventSelectors:
+    - name: Insights events
+      fieldSelectors:
+        - field: eventCategory
+          equals: ["Insight"]
+"#;
+
+/// The declared resource policy: the security tooling account may query the lake.
+fn declared_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "SecurityToolingQueries",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+            "Action": [
+                "cloudtrail:StartQuery",
+                "cloudtrail:DescribeQuery",
+                "cloudtrail:GetQueryResults"
+            ],
+            "Resource": "*"
+        }]
+    })
+}
+
+/// Event size, context keys, federation, resource policy and Insights changed by hand on
+/// a Ready event data store are put back, with a DriftCorrected Warning naming them.
+#[test]
+fn s13c_store_settings_changed_by_hand_are_restored() {
+    let mut s = Scenario::start();
+    s.start_operator();
+    s.apply_example("");
+    s.apply_ok(INSIGHTS_STORE_YAML);
+    s.wait_examples_ready();
+    let destination = s.wait_ready("orgeventdatastore", INSIGHTS_STORE)["status"]["arn"]
+        .as_str()
+        .expect("status.arn of the Insights store")
+        .to_owned();
+    let store = store_arn(&s);
+
+    let context_keys = json!([
+        {"type": "TagContext", "equals": ["team", "CostCenter"]},
+        {"type": "RequestContext", "equals": ["aws:PrincipalOrgID"]},
+    ]);
+    patch(
+        &s,
+        "orgeventdatastore",
+        LAKE,
+        &json!({"spec": {
+            "maxEventSize": "Large",
+            "contextKeySelectors": context_keys,
+            "federationEnabled": true,
+            "federationRoleArn": FEDERATION_ROLE,
+            "resourcePolicy": serde_json::to_string_pretty(&declared_policy()).unwrap(),
+            "insightSelectors": ["ApiCallRateInsight"],
+            "insightsDestination": destination,
+        }}),
+    );
+    s.wait_ready("orgeventdatastore", LAKE);
+
+    let expected_keys = sorted(&json!([
+        {"Type": "TagContext", "Equals": ["team", "CostCenter"]},
+        {"Type": "RequestContext", "Equals": ["aws:PrincipalOrgID"]},
+    ]));
+    let declared = |s: &Scenario| {
+        let config = cli(s, &["get-event-configuration", "--event-data-store", &store]);
+        let eds = s.event_data_store(&store);
+        let policy = try_cli(s, &["get-resource-policy", "--resource-arn", &store])?;
+        let policy: Value = serde_json::from_str(policy["ResourcePolicy"].as_str()?).ok()?;
+        let insights = try_cli(s, &["get-insight-selectors", "--event-data-store", &store])?;
+        let config_ok = config["MaxEventSize"] == "Large"
+            && sorted(&config["ContextKeySelectors"]) == expected_keys;
+        let federation_ok =
+            eds["FederationStatus"] == "ENABLED" && eds["FederationRoleArn"] == FEDERATION_ROLE;
+        let insights_ok = insights["InsightSelectors"].as_array().is_some_and(|a| {
+            a.len() == 1
+                && a[0]["InsightType"] == "ApiCallRateInsight"
+                && a[0]["EventCategories"]
+                    .as_array()
+                    .is_none_or(|c| c.iter().all(|x| x == "Management"))
+        }) && insights["InsightsDestination"] == destination.as_str();
+        (config_ok && federation_ok && policy == declared_policy() && insights_ok).then_some(())
+    };
+    s.wait_for("AWS shows the declared store settings", TIMEOUT, declared);
+    assert!(
+        warnings(&s, "DriftCorrected", "OrgEventDataStore", LAKE).is_empty(),
+        "a spec edit is no drift: {:?}",
+        warnings(&s, "DriftCorrected", "OrgEventDataStore", LAKE)
+    );
+
+    cli(
+        &s,
+        &[
+            "put-event-configuration",
+            "--event-data-store",
+            &store,
+            "--max-event-size",
+            "Standard",
+        ],
+    );
+    cli(&s, &["disable-federation", "--event-data-store", &store]);
+    let other_policy = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "333333333333"},
+            "Action": "cloudtrail:StartQuery",
+            "Resource": "*"
+        }]
+    });
+    cli(
+        &s,
+        &[
+            "put-resource-policy",
+            "--resource-arn",
+            &store,
+            "--resource-policy",
+            &other_policy.to_string(),
+        ],
+    );
+    cli(
+        &s,
+        &[
+            "put-insight-selectors",
+            "--event-data-store",
+            &store,
+            "--insight-selectors",
+            "[]",
+        ],
+    );
+    s.wait_for(
+        "store settings restored, with DriftCorrected naming them",
+        TIMEOUT,
+        |s| {
+            declared(s)?;
+            drift_corrected_names(
+                s,
+                "OrgEventDataStore",
+                LAKE,
+                &[
+                    "EventConfiguration",
+                    "Federation",
+                    "ResourcePolicy",
+                    "InsightSelectors",
+                ],
+            )
+            .then_some(())
+        },
+    );
+    s.wait_ready("orgeventdatastore", LAKE);
+    let eds = s.event_data_store(&store);
+    assert_eq!(eds["Status"], "ENABLED", "{eds}");
+    s.finish();
+}

@@ -23,6 +23,8 @@ mod observe;
 mod pacing;
 #[path = "e2e/plan.rs"]
 mod plan;
+#[path = "e2e/settings.rs"]
+mod settings;
 #[path = "e2e/tampering.rs"]
 mod tampering;
 #[path = "e2e/trusted_access.rs"]

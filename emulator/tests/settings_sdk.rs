@@ -220,7 +220,7 @@ async fn event_configuration_on_trails_aggregates_data_events() {
         .await
         .expect("aggregate");
     assert_eq!(put.trail_arn(), Some(arn.as_str()));
-    assert_eq!(put.aggregation_configurations(), [agg.clone()]);
+    assert_eq!(put.aggregation_configurations(), std::slice::from_ref(&agg));
     // A member sees the org trail's configuration but can't change it; the delegated
     // admin can, by ARN.
     let member = ct(&emu, MEMBER).await;
@@ -230,7 +230,10 @@ async fn event_configuration_on_trails_aggregates_data_events() {
         .send()
         .await
         .expect("member reads");
-    assert_eq!(seen.aggregation_configurations(), [agg.clone()]);
+    assert_eq!(
+        seen.aggregation_configurations(),
+        std::slice::from_ref(&agg)
+    );
     let err = member
         .put_event_configuration()
         .trail_name(&arn)

@@ -278,6 +278,10 @@ pub struct EventConfiguration {
 impl EventConfiguration {
     /// The same configuration in the canonical order comparisons use.
     pub fn canonical(mut self) -> Self {
+        for c in &mut self.context_key_selectors {
+            c.equals.sort();
+            c.equals.dedup();
+        }
         self.context_key_selectors.sort();
         for a in &mut self.aggregation_configurations {
             a.templates.sort();

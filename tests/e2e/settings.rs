@@ -16,9 +16,9 @@ const AWS_MODEL_EXTRAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/te
 const FEDERATION_ROLE: &str = "arn:aws:iam::111111111111:role/LakeQueryFederation";
 const LAKE: &str = "organization-lake";
 
-/// The AWS CLI against the emulator as the management account, with the model extras;
-/// its JSON output, or `None` if the command failed (e.g. `InsightNotEnabledException`).
-fn try_cli(s: &Scenario, args: &[&str]) -> Option<Value> {
+/// `aws cloudtrail <args>` against the emulator as the management account, with the model
+/// extras: its JSON output, or AWS's error message.
+fn run_cli(s: &Scenario, args: &[&str]) -> Result<Value, String> {
     let mut cmd = Command::new("aws");
     cmd.args(["--endpoint-url", s.emu.url(), "--region", REGION])
         .args(["--output", "json", "cloudtrail"])
@@ -45,27 +45,25 @@ fn try_cli(s: &Scenario, args: &[&str]) -> Option<Value> {
         .output()
         .expect("running the AWS CLI (`aws`; pip install awscli)");
     if !out.status.success() {
-        return None;
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
-    Some(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
 }
 
-/// `aws cloudtrail <args>` as the management account; must succeed.
+/// `aws cloudtrail <args>`; `None` if AWS refused it (e.g. `InsightNotEnabledException`).
+fn try_cli(s: &Scenario, args: &[&str]) -> Option<Value> {
+    run_cli(s, args).ok()
+}
+
+/// `aws cloudtrail <args>`; must succeed.
 fn cli(s: &Scenario, args: &[&str]) -> Value {
-    let mut cmd = vec!["cloudtrail"];
-    cmd.extend_from_slice(args);
-    // The harness's CLI for its diagnostics on failure; the extras only where needed.
-    if args.iter().any(|a| a.contains("recursive-logging")) || args[0] == "get-trail" {
-        try_cli(s, args).unwrap_or_else(|| {
-            panic!(
-                "aws cloudtrail {} failed (rerun by hand for AWS's message){}",
-                args.join(" "),
-                s.diagnostics()
-            )
-        })
-    } else {
-        s.aws(AKID_MANAGEMENT, &cmd)
-    }
+    run_cli(s, args).unwrap_or_else(|err| {
+        panic!(
+            "aws cloudtrail {} failed: {err}{}",
+            args.join(" "),
+            s.diagnostics()
+        )
+    })
 }
 
 /// `get-trail`'s `Trail`, with `RecursiveLogging` (through the model extras).
@@ -95,7 +93,10 @@ fn warnings(s: &Scenario, reason: &str, kind: &str, name: &str) -> Vec<Value> {
 
 /// Total occurrences of the Warning events with `reason` about `kind/name`.
 fn warning_count(s: &Scenario, reason: &str, kind: &str, name: &str) -> u64 {
-    warnings(s, reason, kind, name).iter().map(occurrences).sum()
+    warnings(s, reason, kind, name)
+        .iter()
+        .map(occurrences)
+        .sum()
 }
 
 /// Whether the `DriftCorrected` Warnings about `kind/name`, together, name every one of
@@ -224,7 +225,10 @@ fn s13_examples_show_no_recursive_logging_warning_and_a_looping_trail_does() {
         "no RecursiveLogging Warning for the example trail"
     );
     let org_trail = s.get("orgtrail", TRAIL).expect("OrgTrail");
-    assert!(condition(&org_trail, "RecursiveLogging").is_none(), "{org_trail}");
+    assert!(
+        condition(&org_trail, "RecursiveLogging").is_none(),
+        "{org_trail}"
+    );
 
     patch(
         &s,
@@ -237,7 +241,7 @@ fn s13_examples_show_no_recursive_logging_warning_and_a_looping_trail_does() {
         TIMEOUT,
         |s| {
             let ot = s.get("orgtrail", LOOPING_TRAIL)?;
-            (harness::condition(&ot, "RecursiveLogging").is_none()
+            (condition(&ot, "RecursiveLogging").is_none()
                 && crate::support::kstatus::is_ready(&ot)
                 && get_trail(s, arn)["RecursiveLogging"] == false)
                 .then_some(())
@@ -284,8 +288,7 @@ fn s13b_trail_settings_changed_by_hand_are_restored() {
         let selectors = insights["InsightSelectors"].as_array()?;
         let insights_ok = selectors.len() == 1
             && selectors[0]["InsightType"] == "ApiCallRateInsight"
-            && sorted(&selectors[0]["EventCategories"])
-                == sorted(&json!(["Management", "Data"]));
+            && sorted(&selectors[0]["EventCategories"]) == sorted(&json!(["Management", "Data"]));
         let config_ok = config["AggregationConfigurations"]
             == json!([{"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}]);
         (trail["RecursiveLogging"] == false && insights_ok && config_ok).then_some(())
@@ -421,7 +424,10 @@ fn s13c_store_settings_changed_by_hand_are_restored() {
         {"Type": "RequestContext", "Equals": ["aws:PrincipalOrgID"]},
     ]));
     let declared = |s: &Scenario| {
-        let config = cli(s, &["get-event-configuration", "--event-data-store", &store]);
+        let config = cli(
+            s,
+            &["get-event-configuration", "--event-data-store", &store],
+        );
         let eds = s.event_data_store(&store);
         let policy = try_cli(s, &["get-resource-policy", "--resource-arn", &store])?;
         let policy: Value = serde_json::from_str(policy["ResourcePolicy"].as_str()?).ok()?;

@@ -347,7 +347,7 @@ mod tests {
         );
 
         let agg = json!({"Templates": ["API_ACTIVITY"], "EventCategory": "Data"});
-        assert!(parse_aggregations(&[agg.clone()]).is_ok());
+        assert!(parse_aggregations(std::slice::from_ref(&agg)).is_ok());
         assert_eq!(
             parse_aggregations(&[agg.clone(), agg]).unwrap_err().code,
             "ValidationException"

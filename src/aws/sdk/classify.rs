@@ -254,7 +254,9 @@ fn constraint_reason<'a>(f: Failure<'a>) -> Option<&'a str> {
 }
 
 fn is_lake_refusal(operation: &str, message: &str) -> bool {
-    operation == "CreateEventDataStore" || message.to_ascii_lowercase().contains("lake")
+    // Federation refusals speak of "Lake query federation" without Lake being closed.
+    operation == "CreateEventDataStore"
+        || (!operation.ends_with("Federation") && message.to_ascii_lowercase().contains("lake"))
 }
 
 /// Whether `err` says the addressed trail or event data store does not exist: `GetTrail`
@@ -559,6 +561,17 @@ mod tests {
             ct("UpdateTrail", "OperationNotPermittedException"),
             InvalidInput
         );
+        let federation = classify(
+            Service::CloudTrail,
+            "EnableFederation",
+            Failure {
+                code: "OperationNotPermittedException",
+                message: "Lake query federation is not permitted for this event data store",
+                reason: None,
+                status: Some(400),
+            },
+        );
+        assert_eq!(federation, InvalidInput);
     }
 
     #[test]

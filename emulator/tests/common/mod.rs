@@ -7,6 +7,8 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
+pub mod settings;
+
 pub struct Emulator {
     child: Child,
     pub url: String,

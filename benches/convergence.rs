@@ -9,7 +9,8 @@
 //! and written to target/bench/results.json. Method and caveats: docs/benchmarks.md.
 //!
 //! `cargo bench --bench convergence -- --quick` runs small sizes (for development);
-//! `-- --events-only` only the rows of AWS API call events.
+//! `-- --events-only` only the rows of AWS API call events; `-- --settings-only` only the
+//! AWS call counts of trails and stores with and without the 2025-2026 settings.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -28,6 +29,8 @@ mod quota;
 mod report;
 #[path = "convergence/scenarios.rs"]
 mod scenarios;
+#[path = "convergence/settings.rs"]
+mod settings;
 
 fn main() {
     // kube and the AWS SDK each enable a rustls crypto backend; pick one for the process.
@@ -39,5 +42,6 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let events_only = std::env::args().any(|a| a == "--events-only");
-    runtime.block_on(scenarios::run_all(quick, events_only));
+    let settings_only = std::env::args().any(|a| a == "--settings-only");
+    runtime.block_on(scenarios::run_all(quick, events_only, settings_only));
 }

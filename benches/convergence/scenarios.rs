@@ -37,9 +37,11 @@ struct Sizes {
     /// Trails managed while stops are timed, and stops per size (events on).
     events_at: Vec<usize>,
     event_samples: usize,
+    /// Trails, and stores, per row of the 2025-2026 settings' call counts.
+    settings: usize,
 }
 
-pub async fn run_all(quick: bool, events_only: bool) {
+pub async fn run_all(quick: bool, events_only: bool, settings_only: bool) {
     let sizes = if quick {
         Sizes {
             creates: vec![1, 10],
@@ -53,6 +55,7 @@ pub async fn run_all(quick: bool, events_only: bool) {
             outage: Duration::from_secs(10),
             events_at: quick_events_at(),
             event_samples: 5,
+            settings: 10,
         }
     } else {
         Sizes {
@@ -67,6 +70,7 @@ pub async fn run_all(quick: bool, events_only: bool) {
             outage: Duration::from_secs(60),
             events_at: vec![1, 100],
             event_samples: 50,
+            settings: 10,
         }
     };
     let kubeconfig = std::env::var("KUBECONFIG")
@@ -90,11 +94,17 @@ pub async fn run_all(quick: bool, events_only: bool) {
         .set("started_unix", epoch_ms(SystemTime::now()) / 1000.0);
     let started = Instant::now();
 
-    // `-- --events-only`: just the rows of AWS API call events (issue 12).
-    if !events_only {
-        others(&mut b, &sizes).await;
+    // `-- --events-only`: just the rows of AWS API call events (issue 12);
+    // `-- --settings-only`: just the call counts of the 2025-2026 settings (issue 13).
+    if settings_only {
+        settings(&mut b, &sizes).await;
+    } else {
+        if !events_only {
+            others(&mut b, &sizes).await;
+            settings(&mut b, &sizes).await;
+        }
+        events(&mut b, &sizes, quick).await;
     }
-    events(&mut b, &sizes, quick).await;
     b.cluster.clean().await;
     b.report
         .set("bench_seconds", started.elapsed().as_secs_f64());
@@ -122,6 +132,13 @@ async fn others(b: &mut Bench, sizes: &Sizes) {
     b.save();
     crate::quota::throttling_recovery(b, sizes.throttled, sizes.outage).await;
     b.save();
+}
+
+async fn settings(b: &mut Bench, sizes: &Sizes) {
+    for (kind, declared) in crate::settings::VARIANTS {
+        crate::settings::calls(b, kind, declared, sizes.settings, sizes.steady_resyncs).await;
+        b.save();
+    }
 }
 
 async fn events(b: &mut Bench, sizes: &Sizes, quick: bool) {

@@ -238,7 +238,8 @@ pub(crate) async fn calls(b: &mut Bench, kind: Kind, declared: bool, n: usize, r
         .iter()
         .map(|name| (kind.kind(), name.clone()))
         .collect();
-    let create_measure = "AWS calls per full create, 2025-2026 settings (CloudTrail, create → last write)";
+    let create_measure =
+        "AWS calls per full create, 2025-2026 settings (CloudTrail, create → last write)";
     if let Err(e) = b.cluster.wait_ready(&keys, READY_TIMEOUT).await {
         b.report.row(create_measure, &label, e);
         op.stop();

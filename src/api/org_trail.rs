@@ -168,6 +168,11 @@ pub struct OrgTrailSpec {
     /// `{ApiCallRateInsight: [Management, Data]}`. A type not listed here analyses
     /// management events, AWS's default.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    // Bounds keep the CEL rules below within the API server's cost budget.
+    #[schemars(extend("maxProperties" = 2, "additionalProperties" = {
+        "type": "array", "minItems": 1, "maxItems": 2,
+        "items": {"type": "string", "enum": ["Management", "Data"]}
+    }))]
     #[x_kube(validation = Rule::new(INSIGHT_TYPE_KEYS).message(INSIGHT_TYPE_KEYS_MSG))]
     #[x_kube(validation = Rule::new(CATEGORY_LISTS).message(CATEGORY_LISTS_MSG))]
     pub insight_event_categories: BTreeMap<String, Vec<SourceEventCategory>>,

@@ -276,6 +276,7 @@ impl<K: Reconciled> Report<K::Status> for Publisher<'_, K> {
 /// Events that report undoing a change made outside the operator.
 const CORRECTIONS: &[&str] = &[
     "Updated",
+    super::org_scoped::plan::DRIFT_CORRECTED,
     "Restored",
     "Recreated",
     "LoggingRestarted",
@@ -290,10 +291,11 @@ const CORRECTIONS: &[&str] = &[
 /// caller's ARN, source IP, the call and its time, as CloudTrail recorded them.
 fn attributed(note: Note, changed_by: Option<&Attribution>) -> Note {
     match changed_by {
-        Some(by) if CORRECTIONS.contains(&note.reason) => Note::warning(
-            note.reason,
-            format!("{} (after {})", note.message, by.describe()),
-        ),
+        Some(by) if CORRECTIONS.contains(&note.reason) => Note {
+            type_: kube::runtime::events::EventType::Warning,
+            message: format!("{} (after {})", note.message, by.describe()),
+            ..note
+        },
         _ => note,
     }
 }

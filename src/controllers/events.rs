@@ -19,6 +19,10 @@ pub struct Note {
     pub reason: &'static str,
     /// Human message.
     pub message: String,
+    /// What was done, when the reason alone does not say it (default: the reason).
+    /// Kubernetes folds repeated events of the same reason *and action* into one series
+    /// that keeps the first message: corrections of different settings need their own.
+    pub action: Option<String>,
 }
 
 impl Note {
@@ -28,6 +32,7 @@ impl Note {
             type_: EventType::Normal,
             reason,
             message: message.into(),
+            action: None,
         }
     }
 
@@ -37,7 +42,14 @@ impl Note {
             type_: EventType::Warning,
             reason,
             message: message.into(),
+            action: None,
         }
+    }
+
+    /// The same event, saying what was done (at most 128 characters, the API's limit).
+    pub fn acting(mut self, action: impl Into<String>) -> Self {
+        self.action = Some(action.into().chars().take(128).collect());
+        self
     }
 }
 
@@ -64,7 +76,10 @@ pub async fn publish(
         type_: note.type_,
         reason: note.reason.to_string(),
         note: Some(note.message.chars().take(1000).collect()),
-        action: note.reason.to_string(),
+        action: note
+            .action
+            .clone()
+            .unwrap_or_else(|| note.reason.to_string()),
         secondary: None,
     };
     if let Err(e) = ctx.recorder.publish(&event, reference).await {

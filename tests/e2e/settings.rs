@@ -112,6 +112,69 @@ fn drift_corrected_names(s: &Scenario, kind: &str, name: &str, settings: &[&str]
             .all(|setting| messages.iter().any(|m| m.contains(setting)))
 }
 
+/// The `DriftCorrected` Warnings about `kind/name`: time, occurrences and message.
+fn describe_drift_corrected(s: &Scenario, kind: &str, name: &str) -> String {
+    warnings(s, "DriftCorrected", kind, name)
+        .iter()
+        .map(|e| {
+            format!(
+                "\n  {} x{}: {}",
+                e["eventTime"].as_str().unwrap_or_default(),
+                occurrences(e),
+                e["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// A setting changed by hand (the AWS CLI) while the object is Ready.
+struct HandChange<'a> {
+    /// Its AWS name, which the `DriftCorrected` message must contain.
+    setting: &'static str,
+    /// The change.
+    tamper: &'a dyn Fn(&Scenario),
+    /// Whether AWS shows the declared value again.
+    restored: &'a dyn Fn(&Scenario) -> bool,
+}
+
+/// How long after AWS shows the declared value again its `DriftCorrected` Warning may
+/// take to appear (the operator publishes it before restoring: this is slack).
+const ANNOUNCED_WITHIN: Duration = Duration::from_secs(10);
+
+/// Each change in turn, one correction at a time: made by hand, then undone in AWS (a hard
+/// failure otherwise), then named by a `DriftCorrected` Warning about `kind/name`. Fails
+/// after the last one if any correction was not named, listing which.
+fn each_change_is_undone_and_named(
+    s: &mut Scenario,
+    kind: &str,
+    name: &str,
+    changes: &[HandChange],
+) {
+    let mut unnamed = vec![];
+    for change in changes {
+        (change.tamper)(s);
+        s.wait_for(
+            &format!("{} restored in AWS after a change by hand", change.setting),
+            TIMEOUT,
+            |s| (change.restored)(s).then_some(()),
+        );
+        let deadline = std::time::Instant::now() + ANNOUNCED_WITHIN;
+        while !drift_corrected_names(s, kind, name, &[change.setting]) {
+            if std::time::Instant::now() > deadline {
+                unnamed.push(change.setting);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+    assert!(
+        unnamed.is_empty(),
+        "AWS shows every setting restored, but no Warning DriftCorrected about {kind}/{name} names {unnamed:?}; its DriftCorrected events:{}{}",
+        describe_drift_corrected(s, kind, name),
+        s.diagnostics()
+    );
+}
+
 /// Sorted copies of JSON arrays, for order-insensitive comparison.
 fn sorted(v: &Value) -> Vec<String> {
     let mut items: Vec<String> = v
@@ -261,7 +324,8 @@ fn s13_examples_show_no_recursive_logging_warning_and_a_looping_trail_does() {
 }
 
 /// RecursiveLogging, Insights event categories and aggregations changed by hand on a Ready
-/// trail are put back, with a DriftCorrected Warning naming them.
+/// trail are put back, each correction with a DriftCorrected Warning naming the setting.
+/// One change at a time, so that each is its own correction whatever the timing.
 #[test]
 fn s13b_trail_settings_changed_by_hand_are_restored() {
     let mut s = Scenario::start();
@@ -281,66 +345,89 @@ fn s13b_trail_settings_changed_by_hand_are_restored() {
     );
     s.wait_ready("orgtrail", TRAIL);
 
+    let recursive_off = |s: &Scenario| get_trail(s, TRAIL_ARN)["RecursiveLogging"] == false;
+    let insights_declared = |s: &Scenario| {
+        try_cli(s, &["get-insight-selectors", "--trail-name", TRAIL_ARN]).is_some_and(|i| {
+            i["InsightSelectors"].as_array().is_some_and(|a| {
+                a.len() == 1
+                    && a[0]["InsightType"] == "ApiCallRateInsight"
+                    && sorted(&a[0]["EventCategories"]) == sorted(&json!(["Management", "Data"]))
+            })
+        })
+    };
+    let aggregations_declared = |s: &Scenario| {
+        cli(s, &["get-event-configuration", "--trail-name", TRAIL_ARN])["AggregationConfigurations"]
+            == json!([{"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}])
+    };
     let declared = |s: &Scenario| {
-        let trail = get_trail(s, TRAIL_ARN);
-        let insights = try_cli(s, &["get-insight-selectors", "--trail-name", TRAIL_ARN])?;
-        let config = cli(s, &["get-event-configuration", "--trail-name", TRAIL_ARN]);
-        let selectors = insights["InsightSelectors"].as_array()?;
-        let insights_ok = selectors.len() == 1
-            && selectors[0]["InsightType"] == "ApiCallRateInsight"
-            && sorted(&selectors[0]["EventCategories"]) == sorted(&json!(["Management", "Data"]));
-        let config_ok = config["AggregationConfigurations"]
-            == json!([{"Templates": ["API_ACTIVITY"], "EventCategory": "Data"}]);
-        (trail["RecursiveLogging"] == false && insights_ok && config_ok).then_some(())
+        (recursive_off(s) && insights_declared(s) && aggregations_declared(s)).then_some(())
     };
     s.wait_for("AWS shows the declared trail settings", TIMEOUT, declared);
     assert!(
         warnings(&s, "DriftCorrected", "OrgTrail", TRAIL).is_empty(),
-        "a spec edit is no drift: {:?}",
-        warnings(&s, "DriftCorrected", "OrgTrail", TRAIL)
+        "a spec edit is no drift:{}",
+        describe_drift_corrected(&s, "OrgTrail", TRAIL)
     );
 
-    cli(
-        &s,
-        &["update-trail", "--name", TRAIL_ARN, "--recursive-logging"],
-    );
-    cli(
-        &s,
+    each_change_is_undone_and_named(
+        &mut s,
+        "OrgTrail",
+        TRAIL,
         &[
-            "put-insight-selectors",
-            "--trail-name",
-            TRAIL_ARN,
-            "--insight-selectors",
-            r#"[{"InsightType": "ApiCallRateInsight", "EventCategories": ["Management"]}]"#,
-        ],
-    );
-    cli(
-        &s,
-        &[
-            "put-event-configuration",
-            "--trail-name",
-            TRAIL_ARN,
-            "--aggregation-configurations",
-            r#"[{"Templates": ["USER_ACTIONS"], "EventCategory": "Data"}]"#,
+            HandChange {
+                setting: "RecursiveLogging",
+                tamper: &|s| {
+                    cli(
+                        s,
+                        &["update-trail", "--name", TRAIL_ARN, "--recursive-logging"],
+                    );
+                },
+                restored: &recursive_off,
+            },
+            HandChange {
+                setting: "InsightSelectors",
+                tamper: &|s| {
+                    cli(
+                        s,
+                        &[
+                            "put-insight-selectors",
+                            "--trail-name",
+                            TRAIL_ARN,
+                            "--insight-selectors",
+                            r#"[{"InsightType": "ApiCallRateInsight", "EventCategories": ["Management"]}]"#,
+                        ],
+                    );
+                },
+                restored: &insights_declared,
+            },
+            HandChange {
+                setting: "AggregationConfigurations",
+                tamper: &|s| {
+                    cli(
+                        s,
+                        &[
+                            "put-event-configuration",
+                            "--trail-name",
+                            TRAIL_ARN,
+                            "--aggregation-configurations",
+                            r#"[{"Templates": ["USER_ACTIONS"], "EventCategory": "Data"}]"#,
+                        ],
+                    );
+                },
+                restored: &aggregations_declared,
+            },
         ],
     );
     s.wait_for(
-        "trail settings restored, with DriftCorrected naming them",
+        "AWS still shows every declared trail setting",
         TIMEOUT,
-        |s| {
-            declared(s)?;
-            drift_corrected_names(
-                s,
-                "OrgTrail",
-                TRAIL,
-                &[
-                    "RecursiveLogging",
-                    "InsightSelectors",
-                    "AggregationConfigurations",
-                ],
-            )
-            .then_some(())
-        },
+        declared,
+    );
+    // The spec says recursiveLogging: false: AWS's value, on for a moment, is no loop.
+    assert_eq!(
+        warning_count(&s, "RecursiveLogging", "OrgTrail", TRAIL),
+        0,
+        "no RecursiveLogging Warning for a trail declaring recursiveLogging: false"
     );
     let ot = s.wait_ready("orgtrail", TRAIL);
     assert!(condition(&ot, "RecursiveLogging").is_none(), "{ot}");
@@ -385,7 +472,8 @@ fn declared_policy() -> Value {
 }
 
 /// Event size, context keys, federation, resource policy and Insights changed by hand on
-/// a Ready event data store are put back, with a DriftCorrected Warning naming them.
+/// a Ready event data store are put back, each correction with a DriftCorrected Warning
+/// naming the setting. One change at a time, as for trails.
 #[test]
 fn s13c_store_settings_changed_by_hand_are_restored() {
     let mut s = Scenario::start();
@@ -419,50 +507,64 @@ fn s13c_store_settings_changed_by_hand_are_restored() {
     );
     s.wait_ready("orgeventdatastore", LAKE);
 
-    let expected_keys = sorted(&json!([
+    // Context keys as sets: neither the selectors' order nor their keys' order matters.
+    let keys_of = |selectors: &Value| -> Vec<(String, Vec<String>)> {
+        let mut keys: Vec<_> = selectors
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|k| (k["Type"].to_string(), sorted(&k["Equals"])))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let expected_keys = keys_of(&json!([
         {"Type": "TagContext", "Equals": ["team", "CostCenter"]},
         {"Type": "RequestContext", "Equals": ["aws:PrincipalOrgID"]},
     ]));
-    let declared = |s: &Scenario| {
+    let configuration_declared = |s: &Scenario| {
         let config = cli(
             s,
             &["get-event-configuration", "--event-data-store", &store],
         );
+        config["MaxEventSize"] == "Large"
+            && keys_of(&config["ContextKeySelectors"]) == expected_keys
+    };
+    let federation_declared = |s: &Scenario| {
         let eds = s.event_data_store(&store);
-        let policy = try_cli(s, &["get-resource-policy", "--resource-arn", &store])?;
-        let policy: Value = serde_json::from_str(policy["ResourcePolicy"].as_str()?).ok()?;
-        let insights = try_cli(s, &["get-insight-selectors", "--event-data-store", &store])?;
-        let config_ok = config["MaxEventSize"] == "Large"
-            && sorted(&config["ContextKeySelectors"]) == expected_keys;
-        let federation_ok =
-            eds["FederationStatus"] == "ENABLED" && eds["FederationRoleArn"] == FEDERATION_ROLE;
-        let insights_ok = insights["InsightSelectors"].as_array().is_some_and(|a| {
-            a.len() == 1
-                && a[0]["InsightType"] == "ApiCallRateInsight"
-                && a[0]["EventCategories"]
-                    .as_array()
-                    .is_none_or(|c| c.iter().all(|x| x == "Management"))
-        }) && insights["InsightsDestination"] == destination.as_str();
-        (config_ok && federation_ok && policy == declared_policy() && insights_ok).then_some(())
+        eds["FederationStatus"] == "ENABLED" && eds["FederationRoleArn"] == FEDERATION_ROLE
+    };
+    let policy_declared = |s: &Scenario| {
+        try_cli(s, &["get-resource-policy", "--resource-arn", &store])
+            .and_then(|p| serde_json::from_str::<Value>(p["ResourcePolicy"].as_str()?).ok())
+            .is_some_and(|p| p == declared_policy())
+    };
+    let insights_declared = |s: &Scenario| {
+        try_cli(s, &["get-insight-selectors", "--event-data-store", &store]).is_some_and(|i| {
+            i["InsightsDestination"] == destination.as_str()
+                && i["InsightSelectors"].as_array().is_some_and(|a| {
+                    a.len() == 1
+                        && a[0]["InsightType"] == "ApiCallRateInsight"
+                        && a[0]["EventCategories"]
+                            .as_array()
+                            .is_none_or(|c| c.iter().all(|x| x == "Management"))
+                })
+        })
+    };
+    let declared = |s: &Scenario| {
+        (configuration_declared(s)
+            && federation_declared(s)
+            && policy_declared(s)
+            && insights_declared(s))
+        .then_some(())
     };
     s.wait_for("AWS shows the declared store settings", TIMEOUT, declared);
     assert!(
         warnings(&s, "DriftCorrected", "OrgEventDataStore", LAKE).is_empty(),
-        "a spec edit is no drift: {:?}",
-        warnings(&s, "DriftCorrected", "OrgEventDataStore", LAKE)
+        "a spec edit is no drift:{}",
+        describe_drift_corrected(&s, "OrgEventDataStore", LAKE)
     );
 
-    cli(
-        &s,
-        &[
-            "put-event-configuration",
-            "--event-data-store",
-            &store,
-            "--max-event-size",
-            "Standard",
-        ],
-    );
-    cli(&s, &["disable-federation", "--event-data-store", &store]);
     let other_policy = json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -471,45 +573,75 @@ fn s13c_store_settings_changed_by_hand_are_restored() {
             "Action": "cloudtrail:StartQuery",
             "Resource": "*"
         }]
-    });
-    cli(
-        &s,
+    })
+    .to_string();
+    each_change_is_undone_and_named(
+        &mut s,
+        "OrgEventDataStore",
+        LAKE,
         &[
-            "put-resource-policy",
-            "--resource-arn",
-            &store,
-            "--resource-policy",
-            &other_policy.to_string(),
-        ],
-    );
-    cli(
-        &s,
-        &[
-            "put-insight-selectors",
-            "--event-data-store",
-            &store,
-            "--insight-selectors",
-            "[]",
+            HandChange {
+                setting: "EventConfiguration",
+                // Standard, and so no context keys.
+                tamper: &|s| {
+                    cli(
+                        s,
+                        &[
+                            "put-event-configuration",
+                            "--event-data-store",
+                            &store,
+                            "--max-event-size",
+                            "Standard",
+                        ],
+                    );
+                },
+                restored: &configuration_declared,
+            },
+            HandChange {
+                setting: "Federation",
+                tamper: &|s| {
+                    cli(s, &["disable-federation", "--event-data-store", &store]);
+                },
+                restored: &federation_declared,
+            },
+            HandChange {
+                setting: "ResourcePolicy",
+                tamper: &|s| {
+                    cli(
+                        s,
+                        &[
+                            "put-resource-policy",
+                            "--resource-arn",
+                            &store,
+                            "--resource-policy",
+                            &other_policy,
+                        ],
+                    );
+                },
+                restored: &policy_declared,
+            },
+            HandChange {
+                setting: "InsightSelectors",
+                tamper: &|s| {
+                    cli(
+                        s,
+                        &[
+                            "put-insight-selectors",
+                            "--event-data-store",
+                            &store,
+                            "--insight-selectors",
+                            "[]",
+                        ],
+                    );
+                },
+                restored: &insights_declared,
+            },
         ],
     );
     s.wait_for(
-        "store settings restored, with DriftCorrected naming them",
+        "AWS still shows every declared store setting",
         TIMEOUT,
-        |s| {
-            declared(s)?;
-            drift_corrected_names(
-                s,
-                "OrgEventDataStore",
-                LAKE,
-                &[
-                    "EventConfiguration",
-                    "Federation",
-                    "ResourcePolicy",
-                    "InsightSelectors",
-                ],
-            )
-            .then_some(())
-        },
+        declared,
     );
     s.wait_ready("orgeventdatastore", LAKE);
     let eds = s.event_data_store(&store);

@@ -138,7 +138,8 @@ impl<K: OrgScoped> Target<'_, '_, K> {
             Step::Update(fields) => {
                 let settings = K::scoped(&d.settings, K::organization(&self.resource));
                 self.resource = K::update(ct, region, &self.resource, &settings, &fields).await?;
-                let note = Note::normal("Updated", format!("corrected {}", fields.join(", ")));
+                let note = Note::normal("Updated", format!("corrected {}", fields.join(", ")))
+                    .acting(format!("Correct {}", fields.join(",")));
                 report.note(note).await;
             }
             Step::AddTags(tags) => ct.add_tags(region, &arn, &tags).await?,

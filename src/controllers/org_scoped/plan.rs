@@ -239,14 +239,17 @@ fn drift_note<K: OrgScoped>(arn: &str, steps: &[Step<K>]) -> Option<Step<K>> {
     }
     what.dedup();
     (!what.is_empty()).then(|| {
-        Step::Note(Note::warning(
-            DRIFT_CORRECTED,
-            format!(
-                "{} {arn}: {} changed outside the operator; restoring the declared value",
-                K::WHAT,
-                what.join(", ")
-            ),
-        ))
+        Step::Note(
+            Note::warning(
+                DRIFT_CORRECTED,
+                format!(
+                    "{} {arn}: {} changed outside the operator; restoring the declared value",
+                    K::WHAT,
+                    what.join(", ")
+                ),
+            )
+            .acting(format!("Restore {}", what.join(","))),
+        )
     })
 }
 

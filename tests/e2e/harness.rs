@@ -281,9 +281,13 @@ impl Scenario {
 
     // ---------------------------------------------------------------- AWS CLI
 
-    /// The AWS CLI against the emulator with `access_key`; the raw output.
+    /// The AWS CLI against the emulator with `access_key`; the raw output. The CLI reads
+    /// the emulator's model extras (`emulator/tests/aws-data`: members newer than the
+    /// pinned CLI, such as `RecursiveLogging`).
     pub fn aws_raw(&self, access_key: &str, args: &[&str]) -> Output {
+        let extras = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/tests/aws-data");
         Command::new("aws")
+            .env("AWS_DATA_PATH", extras)
             .args(["--endpoint-url", self.emu.url(), "--region", REGION])
             .args(["--output", "json"])
             .args(args)

@@ -2,15 +2,7 @@
 //! changed in AWS by hand (the AWS CLI, as the management account) while the object was
 //! Ready, which the operator restores with one `DriftCorrected` Warning naming them.
 
-use std::process::Command;
-
-use super::harness::REGION;
 use super::*;
-
-/// botocore model extras adding `RecursiveLogging` to CreateTrail/UpdateTrail/`Trail`,
-/// which the pinned AWS CLI v1 does not model yet (see emulator/tests/aws-data/README.md):
-/// without them the CLI has no `--recursive-logging` and drops the member from `get-trail`.
-const AWS_MODEL_EXTRAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/tests/aws-data");
 
 /// A Lake federation role of the management account.
 const FEDERATION_ROLE: &str = "arn:aws:iam::111111111111:role/LakeQueryFederation";
@@ -19,31 +11,10 @@ const LAKE: &str = "organization-lake";
 /// `aws cloudtrail <args>` against the emulator as the management account, with the model
 /// extras: its JSON output, or AWS's error message.
 fn run_cli(s: &Scenario, args: &[&str]) -> Result<Value, String> {
-    let mut cmd = Command::new("aws");
-    cmd.args(["--endpoint-url", s.emu.url(), "--region", REGION])
-        .args(["--output", "json", "cloudtrail"])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", AKID_MANAGEMENT)
-        .env("AWS_SECRET_ACCESS_KEY", "any-secret")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", s.dir.path().join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            s.dir.path().join("no-aws-credentials"),
-        )
-        .env("AWS_PAGER", "")
-        .env("AWS_MAX_ATTEMPTS", "2");
-    if std::path::Path::new(AWS_MODEL_EXTRAS).is_dir() {
-        let path = match std::env::var("AWS_DATA_PATH") {
-            Ok(p) if !p.is_empty() => format!("{AWS_MODEL_EXTRAS}:{p}"),
-            _ => AWS_MODEL_EXTRAS.to_owned(),
-        };
-        cmd.env("AWS_DATA_PATH", path);
-    }
-    let out = cmd
-        .output()
-        .expect("running the AWS CLI (`aws`; pip install awscli)");
+    let args: Vec<&str> = std::iter::once("cloudtrail")
+        .chain(args.iter().copied())
+        .collect();
+    let out = s.aws_raw(AKID_MANAGEMENT, &args);
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }

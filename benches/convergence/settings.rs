@@ -39,6 +39,14 @@ impl Kind {
         }
     }
 
+    /// The first read of every reconcile.
+    fn first_read(self) -> &'static str {
+        match self {
+            Kind::Trail => "GetTrail",
+            Kind::Store => "GetEventDataStore",
+        }
+    }
+
     fn plural(self) -> &'static str {
         match self {
             Kind::Trail => "trails",
@@ -185,13 +193,17 @@ fn settings_held(emu: &Emulator, kind: Kind, names: &[String], destination: &str
 }
 
 /// `"GetTrail 1.0 · CreateTrail 1.0 · …"`: CloudTrail calls by operation, divided by `per`,
-/// in the order of their first call.
-fn by_operation(calls: &[&Call], per: f64, decimals: usize) -> String {
+/// in the order of their first call, starting at `first` when given (a resync window
+/// opens in the middle of a reconcile; its order starts at the reconcile's first read).
+fn by_operation(calls: &[&Call], per: f64, decimals: usize, first: Option<&str>) -> String {
     let mut order: Vec<&str> = vec![];
     for c in calls {
         if !order.contains(&c.operation.as_str()) {
             order.push(&c.operation);
         }
+    }
+    if let Some(at) = first.and_then(|f| order.iter().position(|op| *op == f)) {
+        order.rotate_left(at);
     }
     order
         .iter()
@@ -277,7 +289,7 @@ pub(crate) async fn calls(b: &mut Bench, kind: Kind, declared: bool, n: usize, r
             per(tally.reads),
             per(tally.writes),
             tally.errors_text(n as f64),
-            by_operation(&window, n as f64, 1),
+            by_operation(&window, n as f64, 1, None),
             if after > 0 {
                 format!(" · {after} further CloudTrail calls before all were Ready")
             } else {
@@ -316,12 +328,13 @@ pub(crate) async fn calls(b: &mut Bench, kind: Kind, declared: bool, n: usize, r
         ),
         &label,
         format!(
-            "{:.2} CloudTrail calls ({:.2} reads, {} writes{}): {}; all services over {secs:.0} s: {} reads, {} writes, {} reconciles",
+            "{:.2} CloudTrail calls ({:.2} reads, {} writes{}): {}; {:.2} per reconcile; all services over {secs:.0} s: {} reads, {} writes, {} reconciles",
             per_pass(ct.total),
             per_pass(ct.reads),
             ct.writes,
             ct.errors_text(n as f64 * passes),
-            by_operation(&steady_ct, n as f64 * passes, 2),
+            by_operation(&steady_ct, n as f64 * passes, 2, Some(kind.first_read())),
+            ct.total as f64 / (r1 - r0),
             all.reads,
             all.writes,
             r1 - r0
@@ -343,6 +356,7 @@ pub(crate) async fn calls(b: &mut Bench, kind: Kind, declared: bool, n: usize, r
             "resyncs_in_window": passes,
             "reconciles_in_window": r1 - r0,
             "cloudtrail_calls_per_object_per_resync": per_pass(ct.total),
+            "cloudtrail_calls_per_reconcile": ct.total as f64 / (r1 - r0),
             "steady_cloudtrail_calls": ct,
             "steady_calls": all,
         }),

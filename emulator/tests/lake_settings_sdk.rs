@@ -112,15 +112,7 @@ async fn insights_on_event_data_stores() {
     assert_eq!(code(&err), "InsightNotEnabledException");
 
     // Organization stores: Insights are the management account's alone.
-    let org = ct
-        .create_event_data_store()
-        .name("org-store")
-        .organization_enabled(true)
-        .send()
-        .await
-        .expect("org store")
-        .event_data_store_arn
-        .expect("arn");
+    let org = org_store(&ct, "org-store").await;
     let err = self::ct(&emu, DELEGATED)
         .await
         .put_insight_selectors()
@@ -265,15 +257,7 @@ async fn federation_lifecycle_and_errors() {
 
     // Organization store: the delegated admin federates it with a role of its own account;
     // members can't see it; the management account disables it.
-    let org = ct
-        .create_event_data_store()
-        .name("org-store")
-        .organization_enabled(true)
-        .send()
-        .await
-        .expect("org store")
-        .event_data_store_arn
-        .expect("arn");
+    let org = org_store(&ct, "org-store").await;
     let da = self::ct(&emu, DELEGATED).await;
     let err = da
         .enable_federation()
@@ -427,15 +411,7 @@ async fn resource_policies_on_event_data_stores() {
 
     // Organization store: CloudTrail's DelegatedAdminResourcePolicy names the delegated admin.
     organization(&emu).await;
-    let org = ct
-        .create_event_data_store()
-        .name("org-store")
-        .organization_enabled(true)
-        .send()
-        .await
-        .expect("org store")
-        .event_data_store_arn
-        .expect("arn");
+    let org = org_store(&ct, "org-store").await;
     let da = self::ct(&emu, DELEGATED).await;
     let generated = da
         .get_resource_policy()

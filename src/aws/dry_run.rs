@@ -156,6 +156,21 @@ impl DryRun {
         self.journal.overlay().created.contains(arn)
     }
 
+    /// A setting's read: what this run wrote, else a new resource's default (nothing to
+    /// ask AWS about), else AWS's answer.
+    async fn read_back<T: Default>(
+        &self,
+        written: Option<T>,
+        arn: &str,
+        aws: impl Future<Output = AwsResult<T>>,
+    ) -> AwsResult<T> {
+        match written {
+            Some(written) => Ok(written),
+            None if self.created(arn) => Ok(T::default()),
+            None => aws.await,
+        }
+    }
+
     async fn owner(&self, organization: bool) -> AwsResult<String> {
         Ok(if organization {
             self.inner
@@ -395,16 +410,9 @@ impl CloudTrail for DryRun {
 
     async fn get_insight_selectors(&self, region: &str, target: Target<'_>) -> AwsResult<Insights> {
         let arn = target.arn();
-        if let Some(written) = self.journal.overlay().insights.get(arn) {
-            return Ok(written.clone());
-        }
-        if self.created(arn) {
-            return Ok(Insights::default());
-        }
-        self.inner
-            .cloudtrail
-            .get_insight_selectors(region, target)
-            .await
+        let written = self.journal.overlay().insights.get(arn).cloned();
+        let aws = self.inner.cloudtrail.get_insight_selectors(region, target);
+        self.read_back(written, arn, aws).await
     }
 
     async fn put_insight_selectors(
@@ -449,16 +457,17 @@ impl CloudTrail for DryRun {
         target: Target<'_>,
     ) -> AwsResult<EventConfiguration> {
         let arn = target.arn();
-        if let Some(written) = self.journal.overlay().event_configurations.get(arn) {
-            return Ok(written.clone());
-        }
-        if self.created(arn) {
-            return Ok(EventConfiguration::default());
-        }
-        self.inner
+        let written = self
+            .journal
+            .overlay()
+            .event_configurations
+            .get(arn)
+            .cloned();
+        let aws = self
+            .inner
             .cloudtrail
-            .get_event_configuration(region, target)
-            .await
+            .get_event_configuration(region, target);
+        self.read_back(written, arn, aws).await
     }
 
     async fn put_event_configuration(
@@ -553,13 +562,9 @@ impl CloudTrail for DryRun {
     }
 
     async fn get_resource_policy(&self, region: &str, arn: &str) -> AwsResult<Option<String>> {
-        if let Some(written) = self.journal.overlay().resource_policies.get(arn) {
-            return Ok(written.clone());
-        }
-        if self.created(arn) {
-            return Ok(None);
-        }
-        self.inner.cloudtrail.get_resource_policy(region, arn).await
+        let written = self.journal.overlay().resource_policies.get(arn).cloned();
+        let aws = self.inner.cloudtrail.get_resource_policy(region, arn);
+        self.read_back(written, arn, aws).await
     }
 
     async fn put_resource_policy(&self, region: &str, arn: &str, policy: &str) -> AwsResult<()> {
@@ -895,27 +900,7 @@ mod tests {
     async fn settings_writes_are_recorded_and_read_back_within_the_run() {
         let memory = Arc::new(MemoryAws::new(true));
         let region = "eu-west-1";
-        let trail = memory
-            .create_trail(
-                region,
-                &TrailSettings {
-                    name: "audit".into(),
-                    s3_bucket_name: "logs".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let store = memory
-            .create_event_data_store(
-                region,
-                &EventDataStoreSettings {
-                    name: "lake".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let (trail, store) = crate::aws::memory::trail_and_store(&memory, region).await;
         memory.take_calls();
         let journal = Arc::new(Journal::default());
         let aws = dry(&memory, &journal);

@@ -724,6 +724,33 @@ impl CloudTrail for MemoryAws {
     }
 }
 
+/// A trail `audit` (bucket `logs`) and a store `lake`, created in `region` with AWS's
+/// defaults (for tests of the settings calls).
+pub async fn trail_and_store(aws: &MemoryAws, region: &str) -> (Trail, EventDataStore) {
+    let trail = aws
+        .create_trail(
+            region,
+            &TrailSettings {
+                name: "audit".into(),
+                s3_bucket_name: "logs".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let store = aws
+        .create_event_data_store(
+            region,
+            &EventDataStoreSettings {
+                name: "lake".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (trail, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -731,35 +758,10 @@ mod tests {
 
     const REGION: &str = "eu-west-1";
 
-    async fn trail_and_store(aws: &MemoryAws) -> (Trail, EventDataStore) {
-        let trail = aws
-            .create_trail(
-                REGION,
-                &TrailSettings {
-                    name: "audit".into(),
-                    s3_bucket_name: "logs".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let store = aws
-            .create_event_data_store(
-                REGION,
-                &EventDataStoreSettings {
-                    name: "lake".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        (trail, store)
-    }
-
     #[tokio::test]
     async fn new_resources_have_aws_defaults() {
         let aws = MemoryAws::new(true);
-        let (trail, store) = trail_and_store(&aws).await;
+        let (trail, store) = trail_and_store(&aws, REGION).await;
         assert!(trail.recursive_logging);
         assert_eq!(store.federation_status, FederationStatus::Disabled);
         for target in [
@@ -784,7 +786,7 @@ mod tests {
     #[tokio::test]
     async fn gets_return_what_puts_stored() {
         let aws = MemoryAws::new(true);
-        let (trail, store) = trail_and_store(&aws).await;
+        let (trail, store) = trail_and_store(&aws, REGION).await;
         let insights = Insights {
             selectors: vec![InsightSelector {
                 insight_type: InsightType::ApiErrorRateInsight,

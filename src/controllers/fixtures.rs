@@ -212,6 +212,18 @@ pub fn reason(outcome: &AwsResult<Outcome>) -> &'static str {
 }
 
 /// Whether `outcome` is Ready.
+/// The conditions the engine writes once an object at `generation` is Ready: it counts
+/// as converged, so what differs in AWS next was changed there.
+pub fn ready_conditions(
+    generation: Option<i64>,
+) -> Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
+    let ready = Outcome::Ready {
+        reason: "Ready",
+        message: String::new(),
+    };
+    super::outcome::conditions(&ready, &[], generation, &[], &super::status::now())
+}
+
 pub fn ready(outcome: &AwsResult<Outcome>) -> bool {
     matches!(outcome, Ok(Outcome::Ready { .. }))
 }

@@ -21,6 +21,14 @@ use serde_json::Value;
 use crate::harness::*;
 use crate::support::MANAGEMENT_ACCOUNT;
 
+/// Create a store; its ARN.
+async fn created_store(aws: &impl CloudTrail, settings: &EventDataStoreSettings) -> String {
+    aws.create_event_data_store(REGION, settings)
+        .await
+        .unwrap()
+        .arn
+}
+
 /// An account store of management events (AWS's default selectors), unprotected.
 fn store(name: &str) -> EventDataStoreSettings {
     EventDataStoreSettings {
@@ -311,16 +319,8 @@ async fn insights_on_data_events_need_a_trail_that_logs_them() {
 async fn insight_selectors_on_a_store_with_a_destination() {
     let env = Env::start();
     let aws = env.management().await;
-    let source = aws
-        .create_event_data_store(REGION, &store("source"))
-        .await
-        .unwrap()
-        .arn;
-    let destination = aws
-        .create_event_data_store(REGION, &insights_store("insights"))
-        .await
-        .unwrap()
-        .arn;
+    let source = created_store(&aws, &store("source")).await;
+    let destination = created_store(&aws, &insights_store("insights")).await;
     let target = Target::EventDataStore(&source);
     assert_eq!(
         aws.get_insight_selectors(REGION, target).await.unwrap(),
@@ -355,16 +355,8 @@ async fn insight_selectors_on_a_store_with_a_destination() {
 async fn store_insights_errors() {
     let env = Env::start();
     let aws = env.management().await;
-    let source = aws
-        .create_event_data_store(REGION, &store("source"))
-        .await
-        .unwrap()
-        .arn;
-    let destination = aws
-        .create_event_data_store(REGION, &insights_store("insights"))
-        .await
-        .unwrap()
-        .arn;
+    let source = created_store(&aws, &store("source")).await;
+    let destination = created_store(&aws, &insights_store("insights")).await;
     let target = Target::EventDataStore(&source);
     // A store's Insights need a destination.
     let mut wanted = Insights {
@@ -390,11 +382,7 @@ async fn store_insights_errors() {
 async fn max_event_size_and_context_keys_on_a_store() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("enriched"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("enriched")).await;
     let target = Target::EventDataStore(&arn);
     let fresh = aws.get_event_configuration(REGION, target).await.unwrap();
     assert!(fresh.context_key_selectors.is_empty(), "{fresh:?}");
@@ -446,11 +434,7 @@ async fn max_event_size_and_context_keys_on_a_store() {
 async fn context_keys_need_the_large_event_size() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("too-small"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("too-small")).await;
     let keys = vec![ContextKeySelector {
         type_: ContextKeyType::TagContext,
         equals: vec!["team".into()],
@@ -472,11 +456,7 @@ async fn context_keys_need_the_large_event_size() {
 async fn event_configuration_of_an_insights_store_is_refused() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &insights_store("insights"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &insights_store("insights")).await;
     let wanted = EventConfiguration {
         max_event_size: Some(MaxEventSize::Large),
         ..EventConfiguration::default()
@@ -493,11 +473,7 @@ async fn event_configuration_of_an_insights_store_is_refused() {
 async fn event_configuration_of_a_store_pending_deletion_waits() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("doomed"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("doomed")).await;
     aws.delete_event_data_store(REGION, &arn).await.unwrap();
     let wanted = EventConfiguration {
         max_event_size: Some(MaxEventSize::Large),
@@ -515,11 +491,7 @@ async fn event_configuration_of_a_store_pending_deletion_waits() {
 async fn federation_enable_and_disable() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("federated"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("federated")).await;
     let got = aws
         .get_event_data_store(REGION, &arn)
         .await
@@ -576,11 +548,7 @@ async fn federation_enable_and_disable() {
 async fn federation_role_of_another_account_is_refused() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("federated"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("federated")).await;
     let e = err(aws
         .enable_federation(REGION, &arn, "arn:aws:iam::999999999999:role/elsewhere")
         .await);
@@ -597,11 +565,7 @@ async fn federation_role_of_another_account_is_refused() {
 async fn federation_denied_by_iam_names_the_action() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("federated"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("federated")).await;
     env.deny(crate::support::AKID_MANAGEMENT, &["glue:CreateDatabase"]);
     let role = format!("arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/lake-federation");
     assert_error(
@@ -617,11 +581,7 @@ async fn federation_denied_by_iam_names_the_action() {
 async fn resource_policy_put_get_delete() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("shared"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("shared")).await;
     // None yet: AWS answers ResourcePolicyNotFoundException; the port says "none".
     assert_eq!(aws.get_resource_policy(REGION, &arn).await.unwrap(), None);
 
@@ -649,11 +609,7 @@ async fn resource_policy_put_get_delete() {
 async fn resource_policy_errors() {
     let env = Env::start();
     let aws = env.management().await;
-    let arn = aws
-        .create_event_data_store(REGION, &store("shared"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("shared")).await;
     assert_error(
         aws.put_resource_policy(REGION, &arn, "{not a policy").await,
         ErrorKind::InvalidInput,
@@ -693,11 +649,7 @@ async fn organization_store_reads_only_the_policy_put() {
         organization_enabled: true,
         ..store("org-lake")
     };
-    let arn = aws
-        .create_event_data_store(REGION, &settings)
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &settings).await;
     assert_eq!(aws.get_resource_policy(REGION, &arn).await.unwrap(), None);
     let policy = query_policy(&arn);
     aws.put_resource_policy(REGION, &arn, &policy)
@@ -732,11 +684,7 @@ async fn new_calls_are_observed() {
     let seen = Arc::new(Seen::default());
     let conf = crate::support::sdk_config(&env.emu, crate::support::AKID_MANAGEMENT, REGION).await;
     let aws = SdkAws::new(&conf, Some(seen.clone()));
-    let arn = aws
-        .create_event_data_store(REGION, &store("observed"))
-        .await
-        .unwrap()
-        .arn;
+    let arn = created_store(&aws, &store("observed")).await;
     let target = Target::EventDataStore(&arn);
     aws.get_insight_selectors(REGION, target).await.unwrap();
     aws.get_event_configuration(REGION, target).await.unwrap();

@@ -105,6 +105,18 @@ pub async fn store(ct: &Client, name: &str, category: Option<&str>) -> String {
         .expect("arn")
 }
 
+/// An organization event data store of the caller's (termination protection as AWS sets it).
+pub async fn org_store(ct: &Client, name: &str) -> String {
+    ct.create_event_data_store()
+        .name(name)
+        .organization_enabled(true)
+        .send()
+        .await
+        .expect("org store")
+        .event_data_store_arn
+        .expect("arn")
+}
+
 pub async fn org_trail(emu: &Emulator) -> String {
     ct(emu, MANAGEMENT)
         .await

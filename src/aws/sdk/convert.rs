@@ -12,9 +12,9 @@ use crate::api::selectors::{
 };
 use crate::api::settings::{AggregationEventCategory, AggregationTemplate, ContextKeyType};
 use crate::aws::types::{
-    AggregationConfiguration, BillingMode, ContextKeySelector, EventDataStoreStatus,
-    EventDataStoreSummary, FederationStatus, InsightSelector, Insights, MaxEventSize, Organization,
-    SourceEventCategory, Trail, TrailSummary,
+    AggregationConfiguration, BillingMode, ContextKeySelector, EventConfiguration,
+    EventDataStoreStatus, EventDataStoreSummary, FederationStatus, InsightSelector, Insights,
+    MaxEventSize, Organization, SourceEventCategory, Trail, TrailSummary,
 };
 
 /// `Organization` from `DescribeOrganization`.
@@ -391,28 +391,25 @@ pub fn aggregation_from_sdk(a: &ct::AggregationConfiguration) -> Option<Aggregat
     })
 }
 
-/// `EventConfiguration` from a Get/PutEventConfiguration answer, canonical.
-macro_rules! event_configuration_from {
-    ($out:expr) => {{
-        use crate::aws::sdk::convert as c;
-        let out = $out;
-        crate::aws::types::EventConfiguration {
-            max_event_size: c::max_event_size_from_sdk(out.max_event_size()),
-            context_key_selectors: out
-                .context_key_selectors()
-                .iter()
-                .filter_map(c::context_key_selector_from_sdk)
-                .collect(),
-            aggregation_configurations: out
-                .aggregation_configurations()
-                .iter()
-                .filter_map(c::aggregation_from_sdk)
-                .collect(),
-        }
-        .canonical()
-    }};
+/// `EventConfiguration` from a `GetEventConfiguration` answer, canonical.
+pub fn event_configuration(
+    out: &aws_sdk_cloudtrail::operation::get_event_configuration::GetEventConfigurationOutput,
+) -> EventConfiguration {
+    EventConfiguration {
+        max_event_size: max_event_size_from_sdk(out.max_event_size()),
+        context_key_selectors: out
+            .context_key_selectors()
+            .iter()
+            .filter_map(context_key_selector_from_sdk)
+            .collect(),
+        aggregation_configurations: out
+            .aggregation_configurations()
+            .iter()
+            .filter_map(aggregation_from_sdk)
+            .collect(),
+    }
+    .canonical()
 }
-pub(crate) use event_configuration_from;
 
 /// Tags -> SDK `TagsList`.
 pub fn tags_to_sdk(tags: &BTreeMap<String, String>) -> Result<Vec<ct::Tag>, String> {

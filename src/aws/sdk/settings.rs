@@ -7,7 +7,7 @@
 use super::SdkAws;
 use super::classify;
 use super::cloudtrail::{CT, bad_input, ct_err};
-use super::convert::{self, event_configuration_from};
+use super::convert;
 use crate::aws::{AwsResult, EventConfiguration, Insights, Target};
 
 impl SdkAws {
@@ -83,7 +83,7 @@ impl SdkAws {
                 Target::EventDataStore(arn) => req.event_data_store(arn),
             };
             let out = req.send().await.map_err(ct_err(OP))?;
-            Ok(event_configuration_from!(&out))
+            Ok(convert::event_configuration(&out))
         })
         .await
     }

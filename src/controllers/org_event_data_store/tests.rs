@@ -182,16 +182,8 @@ fn with_settings() -> OrgEventDataStore {
 }
 
 fn ready_object(mut s: OrgEventDataStore, status: &OrgEventDataStoreStatus) -> OrgEventDataStore {
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
     s.status = Some(OrgEventDataStoreStatus {
-        conditions: vec![Condition {
-            type_: "Ready".into(),
-            status: "True".into(),
-            reason: "Ready".into(),
-            message: String::new(),
-            observed_generation: s.metadata.generation,
-            last_transition_time: crate::controllers::status::now(),
-        }],
+        conditions: crate::controllers::fixtures::ready_conditions(s.metadata.generation),
         ..status.clone()
     });
     s

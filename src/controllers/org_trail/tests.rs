@@ -444,16 +444,8 @@ fn a_trail_found_but_not_fully_read_is_looked_at_again_not_changed() {
 /// The object as the engine hands it over once Ready for its generation: differences
 /// found now were made in AWS.
 fn ready_object(mut t: OrgTrail) -> OrgTrail {
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
     t.status = Some(OrgTrailStatus {
-        conditions: vec![Condition {
-            type_: "Ready".into(),
-            status: "True".into(),
-            reason: "Ready".into(),
-            message: String::new(),
-            observed_generation: t.metadata.generation,
-            last_transition_time: crate::controllers::status::now(),
-        }],
+        conditions: crate::controllers::fixtures::ready_conditions(t.metadata.generation),
         ..Default::default()
     });
     t
@@ -529,7 +521,7 @@ async fn new_settings_are_applied_on_create_and_cost_one_read_per_resync() {
 #[tokio::test]
 async fn settings_changed_by_hand_are_restored_with_one_warning() {
     use crate::api::settings::{AggregationConfiguration, AggregationTemplate};
-    use crate::aws::{CloudTrail, EventConfiguration, Insights, Target};
+    use crate::aws::{CloudTrail, EventConfiguration, Target};
     let w = World::management(true);
     let mut status = OrgTrailStatus::default();
     let t = with_settings();
@@ -595,7 +587,6 @@ async fn settings_changed_by_hand_are_restored_with_one_warning() {
     let changed: OrgTrail = Fixture::trail("audit").build();
     let (_, notes) = w.trail(&changed, &mut status).await;
     assert!(!reasons(&notes).contains(&"DriftCorrected"), "{notes:?}");
-    let _ = Insights::default();
 }
 
 #[tokio::test]

@@ -30,9 +30,11 @@ modtime() { # <module dir> <module path> -> release time of that version, ISO 86
 	(cd "$1" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' "$2")
 }
 
-# build <name> <module dir> <package> <version> <ldflags>
+# build <name> <module dir> <package> <version> <ldflags> [<output dir>]
 build() {
 	local name=$1 dir=$2 pkg=$3 version=$4 ldflags=$5
+	local bin=${6:-$bin}
+	mkdir -p "$bin"
 	local stamp="$name $version $go_version cgo=$CGO_ENABLED ldflags=$ldflags"
 	if [[ -x $bin/$name && -f $stamps/$name && "$(cat "$stamps/$name")" == "$stamp" ]]; then
 		echo "up to date: $name $version ($bin/$name)"
@@ -64,7 +66,7 @@ kube_ldflags() {
 	echo "$f"
 }
 
-build_kube() { # kube-apiserver | kubectl
+build_kube() { # kube-apiserver | kubectl | the node and controller binaries (cluster.sh)
 	build "$1" "$here" "k8s.io/kubernetes/cmd/$1" "$(modver "$here" k8s.io/kubernetes)" "$(kube_ldflags)"
 }
 
@@ -92,15 +94,34 @@ build_helm() {
 	build helm "$here/helm" helm.sh/helm/v3/cmd/helm "$v" "$f"
 }
 
+build_containerd() { # containerd | containerd-shim-runc-v2 | ctr
+	local v
+	v=$(modver "$here/containerd" github.com/containerd/containerd/v2)
+	build "$1" "$here/containerd" "github.com/containerd/containerd/v2/cmd/$1" "$v" \
+		"-s -w -X github.com/containerd/containerd/v2/version.Version=$v"
+}
+
+build_cni() { # the plugins cluster.sh's CNI config names, into $cache/cni/bin
+	local v p
+	v=$(modver "$here/cni" github.com/containernetworking/plugins)
+	for p in ipam/host-local main/bridge main/loopback meta/portmap; do
+		build "${p#*/}" "$here/cni" "github.com/containernetworking/plugins/plugins/$p" "$v" \
+			"-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=$v" \
+			"$cache/cni/bin"
+	done
+}
+
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=(kube-apiserver etcd kubectl helm)
 for n in "${names[@]}"; do
 	case $n in
-	kube-apiserver | kubectl) build_kube "$n" ;;
+	kube-apiserver | kubectl | kubelet | kube-controller-manager | kube-scheduler | kube-proxy) build_kube "$n" ;;
 	etcd) build_etcd ;;
 	helm) build_helm ;;
+	containerd | containerd-shim-runc-v2 | ctr) build_containerd "$n" ;;
+	cni) build_cni ;;
 	*)
-		echo "build.sh: unknown binary '$n' (want kube-apiserver, etcd, kubectl, helm)" >&2
+		echo "build.sh: unknown binary '$n' (want kube-apiserver, etcd, kubectl, helm, kubelet, kube-controller-manager, kube-scheduler, kube-proxy, containerd, containerd-shim-runc-v2, ctr, cni)" >&2
 		exit 2
 		;;
 	esac

@@ -15,6 +15,9 @@
 #   ORGTRAIL_TESTENV_CACHE          binary cache (see build.sh)
 #   ORGTRAIL_TESTENV_START_TIMEOUT  seconds to wait for readiness (default 90)
 #   ORGTRAIL_TESTENV_SKIP_BUILD=1   use the cached binaries as they are
+#   ORGTRAIL_TESTENV_NODE_IP        for hack/cluster/up.sh: serve on all addresses and
+#                                   advertise this one (pods reach it through the
+#                                   `kubernetes` Service), with ServiceAccount admission
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -76,6 +79,25 @@ apiserver_port=$(free_port)
 etcd_url=http://127.0.0.1:$etcd_client_port
 apiserver_url=https://127.0.0.1:$apiserver_port
 
+node_ip=${ORGTRAIL_TESTENV_NODE_IP:-}
+if [[ -n $node_ip ]]; then
+	# A node runs (hack/cluster): pods reach the API server at the `kubernetes` Service
+	# (10.0.0.1:443, kube-proxy) whose endpoint is the advertised address, and their
+	# ServiceAccounts get tokens through ServiceAccount admission.
+	# The kubelet's API (logs, exec) is reached as admin, verifying its certificate.
+	network_flags=(--bind-address=0.0.0.0 --advertise-address="$node_ip"
+		--kubelet-client-certificate="$dir/pki/admin.crt" --kubelet-client-key="$dir/pki/admin.key"
+		--kubelet-certificate-authority="$dir/pki/ca.crt" --kubelet-preferred-address-types=InternalIP)
+	admission_flags=()
+else
+	# --endpoint-reconciler-type=none: the default one would write 127.0.0.1 into
+	# Endpoints default/kubernetes, which validation rejects (loopback), and log
+	# that error every 10 seconds. No controller-manager runs, so no default
+	# ServiceAccounts would ever exist for ServiceAccount admission to require.
+	network_flags=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --endpoint-reconciler-type=none)
+	admission_flags=(--disable-admission-plugins=ServiceAccount)
+fi
+
 # ---- certificates --------------------------------------------------------
 pki=$dir/pki
 genkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
@@ -104,7 +126,7 @@ sign apiserver "/CN=kube-apiserver" \
 	"keyUsage=critical,digitalSignature,keyEncipherment" \
 	"extendedKeyUsage=serverAuth" \
 	"subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid:always" \
-	"subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+	"subjectAltName=IP:127.0.0.1,IP:10.0.0.1${node_ip:+,IP:$node_ip},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
 # The admin user: group system:masters is bound to cluster-admin by RBAC's bootstrap policy.
 sign admin "/O=system:masters/CN=orgtrail-admin" \
 	"basicConstraints=critical,CA:FALSE" \
@@ -175,23 +197,18 @@ etcd_healthy() { curl -fsS "$etcd_url/health" | grep -q '"health":"true"'; }
 wait_ok etcd "healthy" etcd_healthy
 
 log "starting kube-apiserver on $apiserver_url"
-# --endpoint-reconciler-type=none: the default one would write 127.0.0.1 into
-# Endpoints default/kubernetes, which validation rejects (loopback), and log
-# that error every 10 seconds.
 start kube-apiserver \
 	--etcd-servers="$etcd_url" \
-	--bind-address=127.0.0.1 \
-	--advertise-address=127.0.0.1 \
+	"${network_flags[@]}" \
+	"${admission_flags[@]}" \
 	--secure-port="$apiserver_port" \
 	--cert-dir="$pki" \
 	--tls-cert-file="$pki/apiserver.crt" \
 	--tls-private-key-file="$pki/apiserver.key" \
 	--client-ca-file="$pki/ca.crt" \
 	--authorization-mode=RBAC \
-	--disable-admission-plugins=ServiceAccount \
 	--service-cluster-ip-range=10.0.0.0/24 \
 	--allow-privileged=true \
-	--endpoint-reconciler-type=none \
 	--service-account-issuer="$apiserver_url" \
 	--service-account-key-file="$pki/sa.pub" \
 	--service-account-signing-key-file="$pki/sa.key"

@@ -2,7 +2,7 @@
 SHELL := bash
 CARGO ?= cargo
 
-.PHONY: test fmt-check clippy unit crds testenv demo bench build static
+.PHONY: test fmt-check clippy unit crds testenv demo bench build static image image-check
 
 ## Everything CI checks: formatting, lints, CRD drift, unit + integration + end-to-end tests.
 test: fmt-check clippy
@@ -50,3 +50,13 @@ static:
 	@bin=$${CARGO_TARGET_DIR:-target}/$(MUSL_TARGET)/release/orgtrail-operator; \
 	  if ldd $$bin 2>&1 | grep -q '=>'; then echo "$$bin is not static" >&2; ldd $$bin >&2; exit 1; fi; \
 	  $$bin --version; ls -l $$bin
+
+## The container image (Dockerfile, FROM scratch) from the `make static` binary, with podman
+## and no registry: tags ghcr.io/orgtrail/orgtrail-operator:<chart appVersion> and writes
+## target/image/orgtrail-operator.oci.tar (for `ctr -n k8s.io images import`).
+image: static
+	hack/image/build.sh
+
+## Runs the image: --version, user 65532, read-only root filesystem, exact file list.
+image-check: image
+	hack/image/check.sh

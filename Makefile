@@ -2,7 +2,7 @@
 SHELL := bash
 CARGO ?= cargo
 
-.PHONY: test fmt-check clippy unit crds testenv demo bench build static image image-check
+.PHONY: test fmt-check clippy unit crds testenv demo bench build static image image-check cluster-test
 
 ## Everything CI checks: formatting, lints, CRD drift, unit + integration + end-to-end tests.
 test: fmt-check clippy
@@ -60,3 +60,13 @@ image: static
 ## Runs the image: --version, user 65532, read-only root filesystem, exact file list.
 image-check: image
 	hack/image/check.sh
+
+## The chart as users run it, on a real single-node cluster (hack/cluster: kubelet,
+## containerd over runc, controllers, kube-proxy; built from Go modules, cached like
+## testenv): the image above, two replicas behind their probes, one leader and the hand-over,
+## the securityContext enforced, AWS reached only with IRSA-style web-identity credentials.
+## Needs root, podman, runc and iptables. One cluster per machine.
+cluster-test: image
+	hack/testenv/build.sh kubelet kube-controller-manager kube-scheduler kube-proxy \
+	  containerd containerd-shim-runc-v2 ctr cni
+	hack/with-testenv.sh $(CARGO) test --test pods -- --ignored --nocapture

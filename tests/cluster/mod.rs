@@ -70,11 +70,14 @@ pub fn describe(out: &Output) -> String {
     )
 }
 
-/// etcd + kube-apiserver of our own, stopped on drop.
+/// etcd + kube-apiserver of our own (and with [`ControlPlane::with_node`], a kubelet and
+/// the controllers), stopped on drop.
 pub struct ControlPlane {
     dir: tempfile::TempDir,
     /// Admin kubeconfig (group system:masters).
     pub kubeconfig: PathBuf,
+    /// The script that stops it: hack/testenv/down.sh or hack/cluster/down.sh.
+    down: &'static str,
 }
 
 impl ControlPlane {
@@ -94,9 +97,51 @@ impl ControlPlane {
         let cp = ControlPlane {
             kubeconfig: PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()),
             dir,
+            down: "hack/testenv/down.sh",
         };
         assert!(out.status.success(), "up.sh failed: {}", describe(&out));
         cp
+    }
+
+    /// A single-node cluster (hack/cluster/up.sh: kubelet, containerd, controllers,
+    /// kube-proxy) with the OCI image archives `images` imported into its runtime.
+    /// Needs root; one per machine.
+    pub fn with_node(images: &[&Path]) -> ControlPlane {
+        require_testenv();
+        let dir = tempfile::Builder::new()
+            .prefix("orgtrail-cluster-")
+            .tempdir()
+            .expect("tempdir");
+        let images: Vec<String> = images
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let out = Command::new(root().join("hack/cluster/up.sh"))
+            .arg(dir.path())
+            .env("ORGTRAIL_CLUSTER_IMAGES", images.join(" "))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("running hack/cluster/up.sh");
+        let cp = ControlPlane {
+            kubeconfig: PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()),
+            dir,
+            down: "hack/cluster/down.sh",
+        };
+        assert!(
+            out.status.success(),
+            "cluster up.sh failed: {}",
+            describe(&out)
+        );
+        cp
+    }
+
+    /// A value up.sh recorded in `<dir>/testenv.env` (APISERVER_URL, NODE_IP, …).
+    pub fn env(&self, key: &str) -> String {
+        let env = std::fs::read_to_string(self.dir().join("testenv.env")).expect("testenv.env");
+        env.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("{key} in testenv.env"))
+            .to_owned()
     }
 
     /// Starts one with the repository's CRDs installed and established.
@@ -125,11 +170,7 @@ impl ControlPlane {
 
     /// `https://127.0.0.1:<port>`.
     pub fn server_url(&self) -> String {
-        let env = std::fs::read_to_string(self.dir().join("testenv.env")).expect("testenv.env");
-        env.lines()
-            .find_map(|l| l.strip_prefix("APISERVER_URL="))
-            .expect("APISERVER_URL in testenv.env")
-            .to_owned()
+        self.env("APISERVER_URL")
     }
 
     /// kubectl against this control plane as admin.
@@ -210,7 +251,7 @@ impl ControlPlane {
 
 impl Drop for ControlPlane {
     fn drop(&mut self) {
-        let _ = Command::new(root().join("hack/testenv/down.sh"))
+        let _ = Command::new(root().join(self.down))
             .arg(self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -23,8 +23,13 @@ impl Emulator {
 
     /// Start with extra command-line flags (e.g. `["--feature-set", "CONSOLIDATED_BILLING"]`).
     pub fn start_with(args: &[&str]) -> Emulator {
+        Self::start_listening("127.0.0.1:0", args)
+    }
+
+    /// Start on `listen` (`<address>:0` picks a free port), e.g. an address pods reach.
+    pub fn start_listening(listen: &str, args: &[&str]) -> Emulator {
         let mut child = Command::new(binary())
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -46,7 +51,7 @@ impl Emulator {
         Emulator { child, url, addr }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://<listen address>:<port>`.
     pub fn url(&self) -> &str {
         &self.url
     }

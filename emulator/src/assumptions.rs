@@ -82,11 +82,11 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
     ),
     (
         "call-kind",
-        "Call kind is read for Get*/List*/Describe* and STS GetCallerIdentity/AssumeRole, write otherwise.",
+        "Call kind is read for Get*/List*/Describe* and STS GetCallerIdentity/AssumeRole/AssumeRoleWithWebIdentity, write otherwise.",
     ),
     (
         "assumed-role-permissions",
-        "Sessions from STS AssumeRole have no denied actions, whatever key assumed them.",
+        "Sessions from STS AssumeRole and AssumeRoleWithWebIdentity have no denied actions, whatever key or token obtained them.",
     ),
     (
         "org-trail-member-by-name",
@@ -232,6 +232,22 @@ pub const ASSUMPTIONS: &[(&str, &str)] = &[
         "resource-policy-other-types",
         "Dashboard and channel ARNs get ResourceNotFoundException (the emulator has none); other CloudTrail resource types get ResourceTypeNotSupportedException.",
     ),
+    (
+        "web-identity-no-trust-policy",
+        "AssumeRoleWithWebIdentity evaluates no role trust policy: any role ARN in an organization account is assumable with any token a configured OIDC provider verifies, and the configured providers count as registered in every organization account; a role in another account gets AccessDenied (403).",
+    ),
+    (
+        "web-identity-check-order",
+        "AssumeRoleWithWebIdentity checks, in order: the parameters (ValidationError), the token's JWT form, alg RS256 or ES256, iss naming a configured provider (a trailing slash ignored), a JWKS key with the token's kid (any key when the token has none), the signature (all InvalidIdentityToken), exp (ExpiredTokenException), nbf and iat, aud, sub (InvalidIdentityToken), then the role's account. exp, aud and sub are required. A jwks_file that cannot be read or parsed gives IDPCommunicationError.",
+    ),
+    (
+        "web-identity-clock-skew",
+        "A web identity token is expired once exp <= now (no leeway); nbf or iat more than 60 seconds in the future is InvalidIdentityToken.",
+    ),
+    (
+        "web-identity-ignored-params",
+        "AssumeRoleWithWebIdentity accepts and ignores Policy, PolicyArns and ProviderId; DurationSeconds may be 900-43200 for any role (no per-role maximum), default 3600.",
+    ),
 ];
 
 pub const EVENTBRIDGE_SQS_SENDER_ID: &str = "events.amazonaws.com";
@@ -251,6 +267,8 @@ pub const AGGREGATION_WITHOUT_DATA_EVENTS_ERROR: &str = "InvalidParameterCombina
 pub const INSIGHTS_DESTINATION_OTHER_ACCOUNT_ERROR: &str = "InvalidParameterException";
 pub const FEDERATION_ROLE_INVALID_ERROR: &str = "InvalidParameterException";
 pub const RESOURCE_POLICY_NOT_OWNER_ERROR: &str = "OperationNotPermittedException";
+/// How far in the future a web identity token's nbf/iat may be (web-identity-clock-skew).
+pub const WEB_IDENTITY_CLOCK_SKEW_SECS: f64 = 60.0;
 /// What the generated DelegatedAdminResourcePolicy allows: the user guide's delegated
 /// administrator capabilities on organization event data stores.
 pub const DELEGATED_ADMIN_POLICY_ACTIONS: &[&str] = &[
@@ -282,7 +300,8 @@ pub fn call_kind(operation: &str) -> &'static str {
     let read = ["Get", "List", "Describe"]
         .iter()
         .any(|p| operation.starts_with(p))
-        || operation == "AssumeRole";
+        || operation == "AssumeRole"
+        || operation == "AssumeRoleWithWebIdentity";
     if read { "read" } else { "write" }
 }
 
@@ -295,6 +314,7 @@ mod tests {
         assert_eq!(call_kind("DescribeTrails"), "read");
         assert_eq!(call_kind("GetCallerIdentity"), "read");
         assert_eq!(call_kind("AssumeRole"), "read");
+        assert_eq!(call_kind("AssumeRoleWithWebIdentity"), "read");
         assert_eq!(call_kind("CreateTrail"), "write");
         assert_eq!(call_kind("EnableAWSServiceAccess"), "write");
     }

@@ -28,6 +28,59 @@ pub struct Config {
     pub lake_open_to_new_customers: bool,
     /// When true, list calls answer the first request with an empty page and a NextToken.
     pub empty_first_page: bool,
+    /// IAM OIDC identity providers that STS AssumeRoleWithWebIdentity trusts (web_identity.rs).
+    pub oidc_providers: Vec<OidcProviderConfig>,
+}
+
+/// An IAM OpenID Connect identity provider: the issuer URL, its client ids (the audiences
+/// AssumeRoleWithWebIdentity accepts) and its signing keys as a JWKS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderConfig {
+    /// The `iss` of its tokens, `https://…` (IAM's provider URL).
+    pub issuer: String,
+    /// Accepted `aud` values (IAM's client id list); default `["sts.amazonaws.com"]`.
+    #[serde(default = "default_client_ids")]
+    pub client_ids: Vec<String>,
+    /// The JWKS (`{"keys": [...]}`) inline ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// ... or a file holding it, read at every call (so it may be written after start, e.g.
+    /// from `kubectl get --raw /openid/v1/jwks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_file: Option<std::path::PathBuf>,
+}
+
+pub fn default_client_ids() -> Vec<String> {
+    vec!["sts.amazonaws.com".to_string()]
+}
+
+impl OidcProviderConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        let host = self.issuer.strip_prefix("https://").unwrap_or_default();
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(format!(
+                "OIDC provider issuer {:?} must be an https:// URL",
+                self.issuer
+            ));
+        }
+        if self.client_ids.is_empty() || self.client_ids.iter().any(String::is_empty) {
+            return Err(format!(
+                "OIDC provider {} needs non-empty client_ids",
+                self.issuer
+            ));
+        }
+        match (&self.jwks, &self.jwks_file) {
+            (Some(jwks), None) => crate::web_identity::parse_jwks(jwks.clone())
+                .map(|_| ())
+                .map_err(|e| format!("OIDC provider {}: {e}", self.issuer)),
+            (None, Some(_)) => Ok(()),
+            _ => Err(format!(
+                "OIDC provider {} needs exactly one of jwks and jwks_file",
+                self.issuer
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,6 +208,7 @@ impl Default for Config {
             service_linked_roles: Vec::new(),
             lake_open_to_new_customers: true,
             empty_first_page: false,
+            oidc_providers: Vec::new(),
         }
     }
 }
@@ -201,6 +255,15 @@ impl Config {
                 ));
             }
         }
+        let mut issuers = Vec::new();
+        for p in &self.oidc_providers {
+            p.validate()?;
+            let issuer = crate::web_identity::normalize_issuer(&p.issuer);
+            if issuers.contains(&issuer) {
+                return Err(format!("duplicate OIDC provider {}", p.issuer));
+            }
+            issuers.push(issuer);
+        }
         Ok(())
     }
 }
@@ -219,6 +282,8 @@ pub struct ConfigPatch {
     /// Replaces the denied actions of the given access keys.
     pub denied_actions: Option<BTreeMap<String, Vec<String>>>,
     pub s3_buckets: Option<Vec<BucketConfig>>,
+    /// Replaces the OIDC identity providers.
+    pub oidc_providers: Option<Vec<OidcProviderConfig>>,
 }
 
 impl ConfigPatch {
@@ -247,6 +312,9 @@ impl ConfigPatch {
         }
         if let Some(v) = self.s3_buckets {
             next.s3_buckets = v;
+        }
+        if let Some(v) = self.oidc_providers {
+            next.oidc_providers = v;
         }
         if let Some(map) = self.denied_actions {
             for (key, actions) in map {
@@ -309,5 +377,35 @@ mod tests {
         assert_eq!(c.organization.feature_set, "ALL");
         assert_eq!(c.trail_quota, 2);
         assert!(serde_json::from_str::<Config>(r#"{"nope": 1}"#).is_err());
+    }
+
+    #[test]
+    fn oidc_providers_parse_and_validate() {
+        let parse = |providers: &str| -> Result<Config, String> {
+            let c: Config = serde_json::from_str(&format!(r#"{{"oidc_providers": {providers}}}"#))
+                .map_err(|e| e.to_string())?;
+            c.validate().map(|_| c)
+        };
+        let c = parse(r#"[{"issuer": "https://127.0.0.1:6443", "jwks_file": "/tmp/jwks.json"}]"#)
+            .unwrap();
+        assert_eq!(c.oidc_providers[0].client_ids, ["sts.amazonaws.com"]);
+        let jwks = r#"{"keys": [{"kty": "RSA", "kid": "k", "n": "AQAB", "e": "AQAB"}]}"#;
+        parse(&format!(
+            r#"[{{"issuer": "https://a", "client_ids": ["x"], "jwks": {jwks}}}]"#
+        ))
+        .unwrap();
+        for bad in [
+            // both key sources, or neither
+            format!(r#"[{{"issuer": "https://a", "jwks": {jwks}, "jwks_file": "/f"}}]"#),
+            r#"[{"issuer": "https://a"}]"#.to_string(),
+            // not https, empty client ids, duplicate issuer, unknown field, bad inline JWKS
+            r#"[{"issuer": "http://a", "jwks_file": "/f"}]"#.to_string(),
+            r#"[{"issuer": "https://a", "client_ids": [], "jwks_file": "/f"}]"#.to_string(),
+            r#"[{"issuer": "https://a", "jwks_file": "/f"}, {"issuer": "https://a/", "jwks_file": "/g"}]"#.to_string(),
+            r#"[{"issuer": "https://a", "jwks_file": "/f", "thumbprints": []}]"#.to_string(),
+            r#"[{"issuer": "https://a", "jwks": {"keys": []}}]"#.to_string(),
+        ] {
+            assert!(parse(&bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! orgtrail-emulator: AWS Organizations + CloudTrail (+ STS AssumeRole/GetCallerIdentity)
-//! on one loopback port, speaking the real wire protocols. See docs/emulator.md.
+//! orgtrail-emulator: AWS Organizations + CloudTrail (+ STS AssumeRole,
+//! AssumeRoleWithWebIdentity, GetCallerIdentity) on one loopback port, speaking the real wire
+//! protocols. See docs/emulator.md.
 
 mod assumptions;
 mod cloudtrail;
@@ -16,13 +17,14 @@ mod server;
 mod sqs;
 mod state;
 mod sts;
+mod web_identity;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
 
-use config::{AccountConfig, Config};
+use config::{AccountConfig, Config, OidcProviderConfig};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -55,6 +57,10 @@ struct Args {
     /// Service principals with trusted access already enabled (repeat or comma-separate).
     #[arg(long, value_delimiter = ',')]
     trusted_access: Vec<String>,
+    /// An IAM OIDC identity provider for AssumeRoleWithWebIdentity (repeatable):
+    /// `issuer=https://…,jwks-file=PATH[,client-id=ID…]` (client id default sts.amazonaws.com).
+    #[arg(long, value_name = "SPEC")]
+    oidc_provider: Vec<String>,
     /// Log filter (tracing EnvFilter syntax), logs go to stderr.
     #[arg(long, default_value = "warn", env = "ORGTRAIL_EMULATOR_LOG")]
     log: String,
@@ -104,8 +110,40 @@ fn load_config(args: &Args) -> Result<Config, String> {
     }
     cfg.trusted_access
         .extend(args.trusted_access.iter().cloned());
+    for spec in &args.oidc_provider {
+        cfg.oidc_providers.push(parse_oidc_provider(spec)?);
+    }
     cfg.validate()?;
     Ok(cfg)
+}
+
+/// `issuer=URL,jwks-file=PATH[,client-id=ID…]`.
+fn parse_oidc_provider(spec: &str) -> Result<OidcProviderConfig, String> {
+    let (mut issuer, mut jwks_file, mut client_ids) = (None, None, Vec::new());
+    for part in spec.split(',') {
+        match part.split_once('=') {
+            Some(("issuer", v)) => issuer = Some(v.to_string()),
+            Some(("jwks-file", v)) => jwks_file = Some(PathBuf::from(v)),
+            Some(("client-id", v)) => client_ids.push(v.to_string()),
+            _ => {
+                return Err(format!(
+                    "--oidc-provider {spec:?}: expected issuer=URL,jwks-file=PATH[,client-id=ID]"
+                ));
+            }
+        }
+    }
+    Ok(OidcProviderConfig {
+        issuer: issuer.ok_or_else(|| format!("--oidc-provider {spec:?} lacks issuer="))?,
+        client_ids: if client_ids.is_empty() {
+            config::default_client_ids()
+        } else {
+            client_ids
+        },
+        jwks: None,
+        jwks_file: Some(
+            jwks_file.ok_or_else(|| format!("--oidc-provider {spec:?} lacks jwks-file="))?,
+        ),
+    })
 }
 
 #[tokio::main]

@@ -107,6 +107,17 @@ pub struct Session {
     pub session_name: String,
     pub created: f64,
     pub expiration: f64,
+    /// Set for sessions from AssumeRoleWithWebIdentity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_identity: Option<WebIdentitySession>,
+}
+
+/// Who a web identity session was issued to (AssumeRoleWithWebIdentity's response facts).
+#[derive(Debug, Clone, Serialize)]
+pub struct WebIdentitySession {
+    pub subject: String,
+    pub provider: String,
+    pub audience: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,7 +131,7 @@ pub struct State {
     pub service_linked_roles: BTreeMap<String, BTreeSet<String>>,
     pub trails: Vec<Trail>,
     pub event_data_stores: Vec<EventDataStore>,
-    /// Temporary access key -> session (STS AssumeRole).
+    /// Temporary access key -> session (STS AssumeRole, AssumeRoleWithWebIdentity).
     pub sessions: BTreeMap<String, Session>,
     /// Accounts that have ever created an event data store (the Lake new-customer gate).
     pub lake_users: BTreeSet<String>,

@@ -324,8 +324,11 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
     let cp = ControlPlane::with_node(&[Path::new(&image)]);
     let emu = emulator_trusting(&cp);
 
-    // As a user installs it; only the AWS endpoint (the emulator) and the role differ
-    // from the defaults. The ServiceAccount carries the EKS annotation too.
+    // As a user installs it; only the AWS endpoint (the emulator), the role and the
+    // drift re-read period differ from the defaults. Without the events queue a tampered
+    // setting is seen at the next re-read (default 300 s): 3 s, so that the new leader
+    // is seen restoring one within the test's patience. The ServiceAccount carries the EKS
+    // annotation too.
     let chart = root().join("charts/orgtrail-operator");
     helm(
         &cp,
@@ -340,6 +343,8 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
             &format!("aws.endpointUrl={}", emu.url()),
             "--set",
             &format!("aws.webIdentity.roleArn={}", role_arn()),
+            "--set",
+            "resyncSeconds=3",
             "--set",
             &format!(
                 "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn={}",
@@ -382,6 +387,18 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
     assert!(
         !exchanges.is_empty(),
         "the operator exchanged its token: {calls:#?}"
+    );
+    // The token STS accepted is the pod's ServiceAccount's, for the chart's role.
+    let subject = format!("system:serviceaccount:{NAMESPACE}:{FULLNAME}");
+    let state = emu.state();
+    let sessions = state["sessions"].as_object().cloned().unwrap_or_default();
+    assert!(
+        sessions
+            .values()
+            .any(|s| s["web_identity"]["subject"] == subject.as_str()
+                && s["web_identity"]["audience"] == "sts.amazonaws.com"
+                && s["role_arn"] == role_arn().as_str()),
+        "a session for {subject}: {sessions:#?}"
     );
     for call in calls.iter().filter(|c| c["service"] != "sts") {
         let key = call["access_key"].as_str().unwrap_or_default();

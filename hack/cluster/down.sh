@@ -68,5 +68,20 @@ for ns in /var/run/netns/cni-*; do
 done
 ip link delete orgtrail0 2>/dev/null
 [[ -x $cache/bin/kube-proxy ]] && "$cache/bin/kube-proxy" --cleanup >/dev/null 2>&1
+# What the kubelet (KUBE-FIREWALL, canaries) and the bridge plugin's ipMasq (a CNI-<hash>
+# chain per pod, named "orgtrail" in its comment) put in iptables: pods were killed, not
+# torn down through CNI. Other CNI users' chains are left alone.
+for table in filter nat mangle; do
+	iptables -t "$table" -S 2>/dev/null |
+		grep -E -- '^-A [A-Z]+ .*(-j KUBE-|name: \\"orgtrail\\")' |
+		while read -r rule; do eval "iptables -t $table -D ${rule#-A }" 2>/dev/null; done
+	chains=$(iptables -t "$table" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[^ ]*\)$/\1/p')
+	# CNI-<hash> chains no rule jumps to any more: ours, just unlinked above.
+	for chain in $(iptables -t "$table" -S 2>/dev/null | sed -n 's/^-N \(CNI-[0-9a-f]*\)$/\1/p'); do
+		iptables -t "$table" -S 2>/dev/null | grep -q -- "-j $chain\$" || chains+=" $chain"
+	done
+	for chain in $chains; do iptables -t "$table" -F "$chain" 2>/dev/null; done
+	for chain in $chains; do iptables -t "$table" -X "$chain" 2>/dev/null; done
+done
 "$here/../testenv/down.sh" "$dir"
 exit 0

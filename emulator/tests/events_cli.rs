@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 const REGION: &str = "eu-west-1";
 
 fn temp_file(name: &str, contents: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("orgtrail-emu-{}", std::process::id()));
+    // Under target/tmp (cargo's scratch space for integration tests), not /tmp: nothing
+    // is left behind outside the build folder.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("orgtrail-emu-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(name);
     std::fs::write(&path, contents).expect("write temp file");

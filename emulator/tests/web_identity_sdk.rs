@@ -38,7 +38,8 @@ fn now() -> i64 {
 
 fn scratch(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    // Under target/tmp (cargo's scratch space for integration tests), not /tmp.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "orgtrail-web-identity-{}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)

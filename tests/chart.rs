@@ -8,10 +8,11 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::Duration;
 
-use cluster::{ControlPlane, Operator, describe, is_ready, root, start_operator, tool, wait_for};
+use cluster::{
+    ControlPlane, Operator, describe, helm, helm_ok, is_ready, root, start_operator, wait_for,
+};
 use serde_json::Value;
 use support::Emulator;
 
@@ -33,26 +34,6 @@ const EXAMPLES: [(&str, &str); 4] = [
 
 fn chart() -> PathBuf {
     root().join("charts/orgtrail-operator")
-}
-
-fn helm(cp: Option<&ControlPlane>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(tool("helm"));
-    cmd.args(args);
-    let home = root().join("target/chart-test-helm");
-    // Keep helm's caches/config out of $HOME and away from other runs.
-    cmd.env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"));
-    if let Some(cp) = cp {
-        cmd.env("KUBECONFIG", &cp.kubeconfig);
-    }
-    cmd.output().expect("running helm")
-}
-
-fn helm_ok(cp: Option<&ControlPlane>, args: &[&str]) -> String {
-    let out = helm(cp, args);
-    assert!(out.status.success(), "helm {args:?}: {}", describe(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region};
-use cluster::{ControlPlane, describe, is_ready, root, tool, wait_for};
+use cluster::{ControlPlane, describe, helm_ok, is_ready, root, tool, wait_for};
 use serde_json::{Value, json};
 use support::{AKID_ADMIN, Emulator, MANAGEMENT_ACCOUNT};
 
@@ -38,13 +38,6 @@ fn role_arn() -> String {
     format!("arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/{ROLE}")
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 /// The emulator on the node's address (pods reach it there), trusting the cluster's
 /// service-account issuer as an IAM OIDC identity provider for `sts.amazonaws.com`.
 fn emulator_trusting(cp: &ControlPlane) -> Emulator {
@@ -62,20 +55,6 @@ fn emulator_trusting(cp: &ControlPlane) -> Emulator {
         &format!("{}:0", cp.env("NODE_IP")),
         &["--config", &config_file.to_string_lossy()],
     )
-}
-
-fn helm(cp: &ControlPlane, args: &[&str]) -> String {
-    let home = root().join("target/pods-test-helm");
-    let out = std::process::Command::new(tool("helm"))
-        .args(args)
-        .env("KUBECONFIG", &cp.kubeconfig)
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .output()
-        .expect("running helm");
-    assert!(out.status.success(), "helm {args:?}: {}", describe(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn json_of(text: &str) -> Value {
@@ -242,74 +221,96 @@ fn assert_confined(cp: &ControlPlane, pod: &Value) {
     );
 }
 
-async fn sts_anonymous(emu: &Emulator) -> aws_sdk_sts::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(emu.url())
-        .no_credentials()
-        .load()
-        .await;
-    aws_sdk_sts::Client::new(&config)
+/// The test's own AWS clients, made once: an admin of the management account (who
+/// tampers) and an anonymous STS client (who presents tokens).
+struct Aws {
+    rt: tokio::runtime::Runtime,
+    ct: aws_sdk_cloudtrail::Client,
+    org: aws_sdk_organizations::Client,
+    sts: aws_sdk_sts::Client,
 }
 
-/// STS's answer to a token of the operator's ServiceAccount for `audience`.
-fn assume_with_token_for(
-    cp: &ControlPlane,
-    emu: &Emulator,
-    audience: &str,
-) -> Result<String, String> {
-    let token = cp.kubectl_ok(&[
-        "create",
-        "token",
-        FULLNAME,
-        "-n",
-        NAMESPACE,
-        "--audience",
-        audience,
-    ]);
-    runtime().block_on(async {
-        let sts = sts_anonymous(emu).await;
-        sts.assume_role_with_web_identity()
-            .role_arn(role_arn())
-            .role_session_name("pods-test")
-            .web_identity_token(token.trim())
-            .send()
-            .await
-            .map(|o| {
-                o.credentials()
-                    .map(|c| c.access_key_id().to_owned())
-                    .unwrap_or_default()
-            })
-            .map_err(|e| {
-                use aws_sdk_sts::error::ProvideErrorMetadata as _;
-                e.code().unwrap_or("no code").to_owned()
-            })
-    })
-}
+impl Aws {
+    fn new(emu: &Emulator) -> Aws {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let (admin, anonymous) = rt.block_on(async {
+            let anonymous = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(REGION))
+                .endpoint_url(emu.url())
+                .no_credentials()
+                .load()
+                .await;
+            (
+                support::sdk_config(emu, AKID_ADMIN, REGION).await,
+                anonymous,
+            )
+        });
+        Aws {
+            rt,
+            ct: aws_sdk_cloudtrail::Client::new(&admin),
+            org: aws_sdk_organizations::Client::new(&admin),
+            sts: aws_sdk_sts::Client::new(&anonymous),
+        }
+    }
 
-async fn admin(emu: &Emulator) -> (aws_sdk_cloudtrail::Client, aws_sdk_organizations::Client) {
-    let config = support::sdk_config(emu, AKID_ADMIN, REGION).await;
-    (
-        aws_sdk_cloudtrail::Client::new(&config),
-        aws_sdk_organizations::Client::new(&config),
-    )
-}
+    /// (IsOrganizationTrail, IsLogging) of the trail `arn`.
+    fn trail_state(&self, arn: &str) -> (bool, bool) {
+        self.rt.block_on(async {
+            let trail = self
+                .ct
+                .get_trail()
+                .name(arn)
+                .send()
+                .await
+                .expect("GetTrail");
+            let status = self
+                .ct
+                .get_trail_status()
+                .name(arn)
+                .send()
+                .await
+                .expect("GetTrailStatus");
+            (
+                trail.trail().and_then(|t| t.is_organization_trail()) == Some(true),
+                status.is_logging() == Some(true),
+            )
+        })
+    }
 
-fn trail_state(emu: &Emulator, arn: &str) -> (bool, bool) {
-    runtime().block_on(async {
-        let (ct, _) = admin(emu).await;
-        let trail = ct.get_trail().name(arn).send().await.expect("GetTrail");
-        let status = ct
-            .get_trail_status()
-            .name(arn)
-            .send()
-            .await
-            .expect("GetTrailStatus");
-        (
-            trail.trail().and_then(|t| t.is_organization_trail()) == Some(true),
-            status.is_logging() == Some(true),
-        )
-    })
+    /// STS's answer to a token of the operator's ServiceAccount for `audience`: the
+    /// access key id, or the error code.
+    fn assume_with_token_for(&self, cp: &ControlPlane, audience: &str) -> Result<String, String> {
+        let token = cp.kubectl_ok(&[
+            "create",
+            "token",
+            FULLNAME,
+            "-n",
+            NAMESPACE,
+            "--audience",
+            audience,
+        ]);
+        self.rt.block_on(async {
+            self.sts
+                .assume_role_with_web_identity()
+                .role_arn(role_arn())
+                .role_session_name("pods-test")
+                .web_identity_token(token.trim())
+                .send()
+                .await
+                .map(|o| {
+                    o.credentials()
+                        .map(|c| c.access_key_id().to_owned())
+                        .unwrap_or_default()
+                })
+                .map_err(|e| {
+                    use aws_sdk_sts::error::ProvideErrorMetadata as _;
+                    e.code().unwrap_or("no code").to_owned()
+                })
+        })
+    }
 }
 
 #[test]
@@ -323,6 +324,7 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
     );
     let cp = ControlPlane::with_node(&[Path::new(&image)]);
     let emu = emulator_trusting(&cp);
+    let aws = Aws::new(&emu);
 
     // As a user installs it; only the AWS endpoint (the emulator), the role and the
     // drift re-read period differ from the defaults. Without the events queue a tampered
@@ -330,8 +332,8 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
     // is seen restoring one within the test's patience. The ServiceAccount carries the EKS
     // annotation too.
     let chart = root().join("charts/orgtrail-operator");
-    helm(
-        &cp,
+    helm_ok(
+        Some(&cp),
         &[
             "install",
             RELEASE,
@@ -411,22 +413,22 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
         .as_str()
         .expect("OrgTrail status.arn")
         .to_owned();
-    assert_eq!(trail_state(&emu, &trail_arn), (true, true));
+    assert_eq!(aws.trail_state(&trail_arn), (true, true));
 
     // Trusted access disabled out of band: the pod's operator converts the trail back.
-    runtime().block_on(async {
-        let (_, org) = admin(&emu).await;
-        org.disable_aws_service_access()
+    aws.rt.block_on(async {
+        aws.org
+            .disable_aws_service_access()
             .service_principal("cloudtrail.amazonaws.com")
             .send()
             .await
             .expect("DisableAWSServiceAccess");
     });
-    assert!(!trail_state(&emu, &trail_arn).0, "AWS converted the trail");
+    assert!(!aws.trail_state(&trail_arn).0, "AWS converted the trail");
     wait_for(
         WAIT,
         "the trail converted back to an organization trail",
-        || (trail_state(&emu, &trail_arn) == (true, true)).then_some(()),
+        || (aws.trail_state(&trail_arn) == (true, true)).then_some(()),
         || diagnostics(&cp),
     );
 
@@ -445,9 +447,9 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
         || leader(&cp).filter(|l| *l != first_leader),
         || diagnostics(&cp),
     );
-    runtime().block_on(async {
-        let (ct, _) = admin(&emu).await;
-        ct.stop_logging()
+    aws.rt.block_on(async {
+        aws.ct
+            .stop_logging()
             .name(&trail_arn)
             .send()
             .await
@@ -456,7 +458,7 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
     wait_for(
         WAIT,
         "logging restarted by the new leader",
-        || (trail_state(&emu, &trail_arn) == (true, true)).then_some(()),
+        || (aws.trail_state(&trail_arn) == (true, true)).then_some(()),
         || format!("leader {second_leader}\n{}", diagnostics(&cp)),
     );
     wait_for(
@@ -469,11 +471,16 @@ fn the_chart_on_a_real_kubelet_with_web_identity() {
     // STS checks the token: the ServiceAccount's token for another audience is refused;
     // for sts.amazonaws.com it is accepted.
     assert_eq!(
-        assume_with_token_for(&cp, &emu, "not-sts.example.com"),
+        aws.assume_with_token_for(&cp, "not-sts.example.com"),
         Err("InvalidIdentityToken".to_owned())
     );
-    let key = assume_with_token_for(&cp, &emu, "sts.amazonaws.com").expect("accepted");
+    let key = aws
+        .assume_with_token_for(&cp, "sts.amazonaws.com")
+        .expect("accepted");
     assert!(key.starts_with("ASIA"), "{key}");
 
-    helm(&cp, &["uninstall", RELEASE, "-n", NAMESPACE, "--wait"]);
+    helm_ok(
+        Some(&cp),
+        &["uninstall", RELEASE, "-n", NAMESPACE, "--wait"],
+    );
 }

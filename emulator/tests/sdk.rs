@@ -47,13 +47,6 @@ fn code<E: ProvideErrorMetadata>(e: &E) -> String {
     e.code().unwrap_or("<none>").to_string()
 }
 
-fn calls(emu: &Emulator) -> Vec<Value> {
-    emu.hook("GET", "/_emulator/calls", None).1["calls"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn sdk_retries_injected_throttling_and_the_call_log_shows_it() {
     let emu = Emulator::start();
@@ -68,7 +61,7 @@ async fn sdk_retries_injected_throttling_and_the_call_log_shows_it() {
         .send()
         .await
         .expect("third attempt succeeds");
-    let log = calls(&emu);
+    let log = emu.calls();
     let outcomes: Vec<&str> = log
         .iter()
         .map(|c| c["outcome"].as_str().unwrap_or(""))
@@ -116,7 +109,8 @@ async fn sdk_retries_injected_throttling_and_the_call_log_shows_it() {
         .send()
         .await
         .expect("retried past the 503");
-    let last: Vec<String> = calls(&emu)
+    let last: Vec<String> = emu
+        .calls()
         .iter()
         .rev()
         .take(2)
@@ -146,7 +140,7 @@ async fn sdk_retries_injected_throttling_and_the_call_log_shows_it() {
     );
 
     emu.hook("DELETE", "/_emulator/calls", None);
-    assert!(calls(&emu).is_empty());
+    assert!(emu.calls().is_empty());
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_sts::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata};
+use common::settings::{HOME, sdk_config};
 use common::{Emulator, raw_request};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -118,12 +119,7 @@ impl Intercept for SeenAuthorization {
 
 /// An SDK config with no credentials at all.
 async fn anonymous(emu: &Emulator) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&emu.url)
-        .region(Region::new("us-east-1"))
-        .no_credentials()
-        .load()
-        .await
+    sdk_config(emu, HOME, None).await
 }
 
 fn sts_client(conf: &SdkConfig, seen: &SeenAuthorization) -> aws_sdk_sts::Client {
@@ -134,25 +130,14 @@ fn sts_client(conf: &SdkConfig, seen: &SeenAuthorization) -> aws_sdk_sts::Client
 }
 
 async fn with_key(emu: &Emulator, c: &aws_sdk_sts::types::Credentials) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&emu.url)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            c.access_key_id(),
-            c.secret_access_key(),
-            Some(c.session_token().to_string()),
-            None,
-            "web-identity",
-        ))
-        .load()
-        .await
-}
-
-fn calls(emu: &Emulator) -> Vec<Value> {
-    emu.hook("GET", "/_emulator/calls", None).1["calls"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let credentials = Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "web-identity",
+    );
+    sdk_config(emu, HOME, Some(credentials)).await
 }
 
 /// The error code AssumeRoleWithWebIdentity fails with for `token` on `role`.
@@ -206,7 +191,7 @@ async fn unsigned_assume_role_with_web_identity_gives_working_credentials() {
     assert!(user.assumed_role_id().ends_with(":pod-1"));
 
     // The call log has the exchange itself, with no access key but the role's account.
-    let log = calls(&emu);
+    let log = emu.calls();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["operation"], "AssumeRoleWithWebIdentity");
     assert_eq!(log[0]["service"], "sts");
@@ -229,7 +214,7 @@ async fn unsigned_assume_role_with_web_identity_gives_working_credentials() {
     let ct = aws_sdk_cloudtrail::Client::new(&conf);
     let trails = ct.describe_trails().send().await.expect("DescribeTrails");
     assert!(trails.trail_list().is_empty());
-    let log = calls(&emu);
+    let log = emu.calls();
     let trail_calls: Vec<&Value> = log
         .iter()
         .filter(|c| c["service"] == "cloudtrail")
@@ -333,7 +318,7 @@ async fn bad_tokens_are_refused_with_aws_error_codes() {
     assert_eq!(code, "AccessDenied");
 
     assert!(seen.0.lock().unwrap().iter().all(|signed| !signed));
-    let log = calls(&emu);
+    let log = emu.calls();
     assert!(
         log.iter()
             .all(|c| c["operation"] == "AssumeRoleWithWebIdentity"
@@ -468,7 +453,7 @@ fn aws_config_credential_chains_exchange_the_token_file() {
     );
 
     // Both chains exchanged the token, unsigned, then reached CloudTrail with ASIA keys.
-    let log = calls(&emu);
+    let log = emu.calls();
     let exchanges: Vec<&Value> = log
         .iter()
         .filter(|c| c["operation"] == "AssumeRoleWithWebIdentity")

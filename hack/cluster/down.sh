@@ -14,29 +14,7 @@ dir=$(cd "$1" 2>/dev/null && pwd) || exit 0
 cache=${ORGTRAIL_TESTENV_CACHE:-$HOME/.cache/orgtrail-testenv}
 grace_s=${ORGTRAIL_TESTENV_STOP_TIMEOUT:-20}
 
-is_ours() { # <pid> <binary name>
-	local exe
-	exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
-	[[ $(basename "${exe% (deleted)}") == "$2" ]]
-}
-stop() {
-	local name=$1 pidfile=$dir/$1.pid pid
-	[[ -f $pidfile ]] || return 0
-	pid=$(cat "$pidfile")
-	if [[ $pid =~ ^[0-9]+$ ]] && is_ours "$pid" "$name"; then
-		log "stopping $name (pid $pid)"
-		kill -TERM "$pid" 2>/dev/null
-		local deadline=$((SECONDS + grace_s))
-		while is_ours "$pid" "$name"; do
-			if ((SECONDS >= deadline)); then
-				kill -KILL "$pid" 2>/dev/null
-				break
-			fi
-			sleep 0.2
-		done
-	fi
-	rm -f "$pidfile"
-}
+. "$here/../testenv/procs.sh"
 
 # The kubelet first, so it restarts nothing while the containers go.
 stop kubelet

@@ -66,39 +66,14 @@ cleanup_on_failure() {
 }
 trap cleanup_on_failure EXIT
 
-rm -rf "$dir/containerd" "$dir/kubelet" "$dir/cni" "$dir/cluster.env" "$dir"/*.log
+rm -rf "$dir/containerd" "$dir/kubelet" "$dir/cni" "$dir"/*.log
 mkdir -p "$dir/containerd" "$dir/kubelet" "$dir/cni/net.d" "$dir/images"
 started=1
 kubeconfig=$(ORGTRAIL_TESTENV_SKIP_BUILD=1 ORGTRAIL_TESTENV_NODE_IP=$node_ip "$testenv/up.sh" "$dir")
 pki=$dir/pki
 kubectl() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
-# start <name> <args...>: as hack/testenv/up.sh does (own session, log, pid, command).
-start() {
-	local name=$1
-	shift
-	setsid "$bin/$name" "$@" </dev/null >"$dir/$name.log" 2>&1 &
-	echo $! >"$dir/$name.pid"
-	printf '%q ' "$bin/$name" "$@" >"$dir/$name.cmd"
-}
-wait_ok() { # <name> <what> <command...>
-	local name=$1 what=$2
-	shift 2
-	local deadline=$((SECONDS + timeout_s))
-	until "$@" >/dev/null 2>&1; do
-		if ! kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
-			log "$name exited before $what; last lines of $dir/$name.log:"
-			tail -n 40 "$dir/$name.log" >&2
-			exit 1
-		fi
-		if ((SECONDS >= deadline)); then
-			log "$name not $what after ${timeout_s}s; last lines of $dir/$name.log:"
-			tail -n 40 "$dir/$name.log" >&2
-			exit 1
-		fi
-		sleep 0.5
-	done
-}
+. "$testenv/procs.sh"
 
 # ---- containerd -----------------------------------------------------------
 sock=$dir/containerd/containerd.sock

@@ -149,38 +149,7 @@ cleanup_on_failure() {
 }
 trap cleanup_on_failure EXIT
 
-# start <name> <args...>: runs $bin/<name> in its own session (so it outlives
-# this script and the caller's Ctrl-C), logging to <dir>/<name>.log.
-start() {
-	local name=$1
-	shift
-	started=1
-	setsid "$bin/$name" "$@" </dev/null >"$dir/$name.log" 2>&1 &
-	echo $! >"$dir/$name.pid"
-	# The command line, for restart-apiserver.sh.
-	printf '%q ' "$bin/$name" "$@" >"$dir/$name.cmd"
-}
-
-# wait_ok <name> <description> <command...>: polls until the command succeeds,
-# failing early if the process died and with a log tail on timeout.
-wait_ok() {
-	local name=$1 what=$2
-	shift 2
-	local deadline=$((SECONDS + timeout_s))
-	until "$@" >/dev/null 2>&1; do
-		if ! kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
-			log "$name exited before $what; last lines of $dir/$name.log:"
-			tail -n 40 "$dir/$name.log" >&2
-			exit 1
-		fi
-		if ((SECONDS >= deadline)); then
-			log "$name not $what after ${timeout_s}s; last lines of $dir/$name.log:"
-			tail -n 40 "$dir/$name.log" >&2
-			exit 1
-		fi
-		sleep 0.5
-	done
-}
+. "$here/procs.sh"
 
 etcd_peer_url=http://127.0.0.1:$etcd_peer_port
 log "starting etcd on $etcd_url"

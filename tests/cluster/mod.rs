@@ -272,6 +272,28 @@ pub fn start_operator(kubeconfig: &Path, aws_url: &str, log: PathBuf, extra: &[&
     })
 }
 
+/// helm (the testenv build) against `cp`, or with no cluster (lint, template).
+pub fn helm(cp: Option<&ControlPlane>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(tool("helm"));
+    cmd.args(args);
+    let home = root().join("target/test-helm");
+    // Keep helm's caches/config out of $HOME and away from other runs.
+    cmd.env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"));
+    if let Some(cp) = cp {
+        cmd.env("KUBECONFIG", &cp.kubeconfig);
+    }
+    cmd.output().expect("running helm")
+}
+
+/// [`helm`], panicking unless it succeeds; returns stdout.
+pub fn helm_ok(cp: Option<&ControlPlane>, args: &[&str]) -> String {
+    let out = helm(cp, args);
+    assert!(out.status.success(), "helm {args:?}: {}", describe(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Polls `probe` every 250 ms until it returns `Some`, or panics after `timeout` with
 /// `what` and the last value seen (from `last`).
 pub fn wait_for<T>(

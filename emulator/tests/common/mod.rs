@@ -53,6 +53,14 @@ impl Emulator {
     pub fn state(&self) -> Value {
         self.hook("GET", "/_emulator/state", None).1
     }
+
+    /// The call log (`GET /_emulator/calls`), oldest first.
+    pub fn calls(&self) -> Vec<Value> {
+        self.hook("GET", "/_emulator/calls", None).1["calls"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 /// One HTTP/1.1 request over a fresh connection; returns (status, body text).

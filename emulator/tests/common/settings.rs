@@ -16,13 +16,27 @@ use super::{Emulator, MANAGEMENT};
 pub const HOME: &str = "us-east-1";
 pub const BUCKET: &str = "orgtrail-logs";
 
-pub async fn config(emu: &Emulator, key: &str, region: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+/// An SDK config for the emulator in `region`, signing with `credentials` (None: requests
+/// go unsigned, as the SDK sends AssumeRoleWithWebIdentity).
+pub async fn sdk_config(
+    emu: &Emulator,
+    region: &str,
+    credentials: Option<Credentials>,
+) -> SdkConfig {
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&emu.url)
-        .region(Region::new(region.to_string()))
-        .credentials_provider(Credentials::new(key, "secret", None, None, "test"))
-        .load()
-        .await
+        .region(Region::new(region.to_string()));
+    match credentials {
+        Some(c) => loader.credentials_provider(c),
+        None => loader.no_credentials(),
+    }
+    .load()
+    .await
+}
+
+pub async fn config(emu: &Emulator, key: &str, region: &str) -> SdkConfig {
+    let credentials = Credentials::new(key, "secret", None, None, "test");
+    sdk_config(emu, region, Some(credentials)).await
 }
 
 pub async fn ct(emu: &Emulator, key: &str) -> Client {
